@@ -1,0 +1,36 @@
+// One build factory for every package; each package runs `tsup --config ../../tsup.config.ts`
+// from its own directory, so the config is a function of that package's manifest.
+import { readFileSync } from 'node:fs'
+import { defineConfig, type Options } from 'tsup'
+
+interface Manifest {
+  name: string
+  bin?: Record<string, string>
+}
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as Manifest
+
+const platforms: Record<string, Options['platform']> = {
+  '@mattekit/core': 'neutral',
+  '@mattekit/node': 'node',
+}
+
+const entries: Record<string, string[]> = {
+  '@mattekit/node': ['src/index.ts', 'src/cli.ts'],
+}
+
+export default defineConfig({
+  entry: entries[pkg.name] ?? ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  platform: platforms[pkg.name] ?? 'browser',
+  target: 'es2022',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  treeshake: true,
+  esbuildOptions(options) {
+    // Resolve workspace siblings through their sources while building declarations and code.
+    options.conditions = ['@mattekit/source']
+  },
+  banner: pkg.name === '@mattekit/react' ? { js: "'use client';" } : undefined,
+})
