@@ -28,6 +28,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   treeshake: true,
+  shims: true,
   esbuildOptions(options) {
     // Resolve workspace siblings through their sources while building declarations and code.
     options.conditions = ['@mattekit/source']

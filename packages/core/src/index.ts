@@ -1,0 +1,19 @@
+/**
+ * `@mattekit/core`: the platform-neutral heart of MatteKit. It holds MODNet's official
+ * preprocessing (size rule, OpenCV INTER_AREA resampling, normalisation), the alpha
+ * post-processing, the session contract adapters implement, and the errors every package throws.
+ *
+ * Applications use `@mattekit/node` or `@mattekit/web`, which re-export what they need from here.
+ *
+ * @packageDocumentation
+ */
+export { MatteError, isMatteError } from './errors.js'
+export { abortError, raceAbort, throwIfAborted } from './signal.js'
+export type { AbortSignalLike } from './signal.js'
+export type { MatteErrorCode, MatteErrorOptions } from './errors.js'
+export type { Matte, RgbaImage, RgbImage, Size } from './image.js'
+export type { Float32Tensor, ModelSession, RunOptions } from './session.js'
+export { createMatterCore } from './matter.js'
+export type { Matter, MatterPlatform, MatteOptions, MatteResult, MatteTimings } from './matter.js'
+export { blur, composite, cutout, defaultBlurRadius, parseColor } from './composite.js'
+export type { Background, Rgb } from './composite.js'

@@ -1,0 +1,218 @@
+/**
+ * The platform-neutral matting pipeline. Adapters supply decoding, a model session and a clock;
+ * core does everything else: the official size rule, OpenCV-exact resampling and normalisation,
+ * inference, quantisation and the resize back (MODNET.md section 2).
+ */
+import { MatteError } from './errors.js'
+import type { Matte, RgbImage, Size } from './image.js'
+import { quantizeAlpha, resizeMatte } from './postprocess/alpha.js'
+import { modelInputSize } from './preprocess/size.js'
+import { toModelTensor } from './preprocess/tensor.js'
+import type { ModelSession } from './session.js'
+import { type AbortSignalLike, raceAbort, throwIfAborted } from './signal.js'
+
+/** Options of one {@link Matter.matte} call. */
+export interface MatteOptions {
+  /** Cancels the call: it rejects with a `MatteError` whose code is `ABORTED`. */
+  readonly signal?: AbortSignalLike
+}
+
+/** Milliseconds spent in each stage of one {@link Matter.matte} call. */
+export interface MatteTimings {
+  /** Reading and decoding the input into RGB pixels. */
+  readonly decode: number
+  /** Size rule, INTER_AREA resampling and normalisation into the input tensor. */
+  readonly preprocess: number
+  /** The model run. */
+  readonly inference: number
+  /** Quantisation and the INTER_AREA resize back to the input size. */
+  readonly postprocess: number
+  /** The whole call. */
+  readonly total: number
+}
+
+/** What {@link Matter.matte} returns. */
+export interface MatteResult {
+  /** The 8-bit matte at the size of the (EXIF-oriented) input, as MODNet's official script writes it. */
+  readonly matte: Matte
+  /** The decoded input pixels the matte belongs to (for cut-outs and composites). */
+  readonly image: RgbImage
+  /** The size the model ran at (the official rule: near 512, multiples of 32). */
+  readonly modelSize: Size
+  /** Per-stage timings in milliseconds. */
+  readonly timings: MatteTimings
+}
+
+/**
+ * A loaded MODNet model ready to matte images. Create one with `createMatter` from
+ * `@mattekit/node` or `@mattekit/web`, reuse it for many images, and dispose it when done.
+ *
+ * Concurrent {@link Matter.matte} calls are safe.
+ *
+ * @typeParam TInput - the input types the platform accepts (file paths, encoded bytes, pixels...)
+ */
+export interface Matter<TInput> {
+  /**
+   * Computes the alpha matte of one image.
+   *
+   * @param input - the image
+   * @param options - per-call options such as an AbortSignal
+   * @returns the 8-bit matte with the decoded image, the model input size and timings
+   * @throws {@link MatteError} with codes such as `INVALID_INPUT`, `CORRUPT_IMAGE`, `IMAGE_TOO_SMALL`,
+   *   `IMAGE_TOO_LARGE`, `INFERENCE`, `ABORTED`, `DISPOSED`
+   */
+  matte(input: TInput, options?: MatteOptions): Promise<MatteResult>
+  /** Releases the model session. Idempotent; calls in flight reject with `DISPOSED`. */
+  dispose(): Promise<void>
+  /** Same as {@link Matter.dispose}, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>
+  /** Whether {@link Matter.dispose} was called. */
+  readonly disposed: boolean
+}
+
+/** What an adapter provides to {@link createMatterCore}. */
+export interface MatterPlatform<TInput> {
+  /** The loaded model. The Matter owns it from now on and disposes it. */
+  readonly session: ModelSession
+  /**
+   * Decodes an input into 8-bit RGB exactly as `cv2.imread(IMREAD_COLOR)` + BGR to RGB would.
+   * Must reject with a {@link MatteError}.
+   */
+  decode(input: TInput, options: { readonly signal?: AbortSignalLike }): Promise<RgbImage>
+  /** A monotonic clock in milliseconds (e.g. `performance.now`). */
+  now(): number
+}
+
+/** Keeps a few input tensors per model size so steady-state calls allocate no tensor. */
+class TensorPool {
+  private readonly free = new Map<string, Float32Array[]>()
+
+  take(size: Size): Float32Array {
+    const list = this.free.get(`${size.width}x${size.height}`)
+    return list?.pop() ?? new Float32Array(3 * size.width * size.height)
+  }
+
+  give(size: Size, tensor: Float32Array): void {
+    const key = `${size.width}x${size.height}`
+    const list = this.free.get(key) ?? []
+    if (list.length < 2) list.push(tensor)
+    this.free.set(key, list)
+  }
+
+  clear(): void {
+    this.free.clear()
+  }
+}
+
+const asyncDispose: typeof Symbol.asyncDispose =
+  (Symbol as { asyncDispose?: typeof Symbol.asyncDispose }).asyncDispose ??
+  (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)
+
+/**
+ * Builds a {@link Matter} from platform services. Adapters call this; applications call the
+ * adapter's `createMatter`.
+ *
+ * @param platform - decoding, the model session and a clock
+ * @returns the Matter, which owns `platform.session`
+ */
+export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matter<TInput> {
+  const { session, decode, now } = platform
+  const pool = new TensorPool()
+  const inflight = new Set<Promise<unknown>>()
+  let disposed = false
+  let disposing: Promise<void> | undefined
+
+  const disposedError = (): MatteError =>
+    new MatteError('DISPOSED', 'This Matter was disposed; create a new one with createMatter().')
+
+  const check = (signal: AbortSignalLike | undefined): void => {
+    if (disposed) throw disposedError()
+    throwIfAborted(signal)
+  }
+
+  const infer = async (tensor: Float32Array, size: Size, signal: AbortSignalLike | undefined): Promise<Float32Array> => {
+    const run = session.run({ data: tensor, dims: [1, 3, size.height, size.width] }, { signal }).then(
+      (out) => {
+        const expected = size.width * size.height
+        if (out.data.length !== expected) {
+          throw new MatteError(
+            'INFERENCE',
+            `The model returned ${out.data.length} values for a ${size.width}x${size.height} input; ` +
+              `expected ${expected}. Is this a MODNet model ([N,1,H,W] output)?`,
+          )
+        }
+        return out.data
+      },
+      (error: unknown) => {
+        if (error instanceof MatteError) throw error
+        throw new MatteError('INFERENCE', `The model failed to run: ${String((error as Error)?.message ?? error)}`, {
+          cause: error,
+        })
+      },
+    )
+    // The tensor goes back to the pool only once the runtime is done reading it, even when the
+    // caller stopped waiting (abort); dispose() waits for the same promise.
+    const settled = run.then(
+      () => pool.give(size, tensor),
+      () => pool.give(size, tensor),
+    )
+    inflight.add(settled)
+    void settled.finally(() => inflight.delete(settled))
+    return raceAbort(run, signal)
+  }
+
+  const matter: Matter<TInput> = {
+    get disposed() {
+      return disposed
+    },
+
+    async matte(input: TInput, options: MatteOptions = {}): Promise<MatteResult> {
+      const { signal } = options
+      check(signal)
+      const t0 = now()
+      const image = await decode(input, { signal })
+      check(signal)
+      const t1 = now()
+
+      const modelSize = modelInputSize(image.width, image.height)
+      const tensor = toModelTensor(image, modelSize, pool.take(modelSize))
+      const t2 = now()
+
+      const alpha = await infer(tensor, modelSize, signal)
+      check(signal)
+      const t3 = now()
+
+      const quantised = quantizeAlpha(alpha)
+      const data =
+        modelSize.width === image.width && modelSize.height === image.height
+          ? quantised
+          : resizeMatte(quantised, modelSize, image)
+      const t4 = now()
+
+      return {
+        matte: { data, width: image.width, height: image.height },
+        image,
+        modelSize,
+        timings: { decode: t1 - t0, preprocess: t2 - t1, inference: t3 - t2, postprocess: t4 - t3, total: t4 - t0 },
+      }
+    },
+
+    dispose(): Promise<void> {
+      if (!disposing) {
+        disposed = true
+        disposing = (async () => {
+          // Let the runtime finish the runs it started before releasing it.
+          await Promise.allSettled([...inflight])
+          pool.clear()
+          await session.dispose()
+        })()
+      }
+      return disposing
+    },
+
+    [asyncDispose](): Promise<void> {
+      return matter.dispose()
+    },
+  }
+  return matter
+}

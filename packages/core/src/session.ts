@@ -1,0 +1,32 @@
+/**
+ * The adapter SPI: the small contract a runtime binding (onnxruntime-node, onnxruntime-web)
+ * implements so that core can run MODNet without knowing which runtime it is.
+ */
+import type { AbortSignalLike } from './signal.js'
+
+/** A float32 tensor as plain data; adapters convert to and from their runtime's tensor type. */
+export interface Float32Tensor {
+  /** Values in row-major order. */
+  readonly data: Float32Array
+  /** Dimensions, e.g. `[1, 3, 512, 896]`. */
+  readonly dims: readonly number[]
+}
+
+/** Per-run options passed to {@link ModelSession.run}. */
+export interface RunOptions {
+  /** Aborts the run where the runtime allows it (at least, the result is discarded). */
+  readonly signal?: AbortSignalLike
+}
+
+/**
+ * One loaded MODNet session: input `input` float32 [N,3,H,W] in [-1,1], output `output` float32
+ * [N,1,H,W] in [0,1]. Implemented by `@mattekit/node` and `@mattekit/web`.
+ *
+ * Implementations must allow concurrent `run` calls (the runtime may serialise them).
+ */
+export interface ModelSession {
+  /** Runs the model on one NCHW tensor and returns the NCHW alpha tensor. */
+  run(input: Float32Tensor, options?: RunOptions): Promise<Float32Tensor>
+  /** Releases the runtime session. Idempotent. */
+  dispose(): Promise<void>
+}

@@ -1,0 +1,290 @@
+/**
+ * The `mattekit` command: mattes images (files or directories) into PNGs, atomically.
+ */
+import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { readdir, realpath, rename, stat, unlink, writeFile, mkdir } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { isMatteError, MatteError } from '@mattekit/core'
+import { createMatter } from '../create-matter.js'
+import { type OutputKind, renderOutput } from '../encode.js'
+import { ProgressBar } from './progress.js'
+
+/** Where the CLI writes; injectable for tests. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean }
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Fires on SIGINT/SIGTERM in the real binary. */
+  readonly signal?: AbortSignal
+}
+
+const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.png', '.webp', '.tif', '.tiff'])
+const OUTPUT_KINDS: readonly OutputKind[] = ['alpha', 'cutout', 'composite']
+
+export const HELP = `mattekit: portrait matting with MODNet (official pre/post-processing, exact).
+
+Usage
+  mattekit <input...> -o <output> --model <model.onnx> [options]
+
+Inputs are image files (JPEG, PNG, WebP) or directories of them. With one input file, <output>
+is the PNG to write (or a directory to write <stem>.png into); with several inputs or a
+directory, <output> is a directory and each image gives <output>/<stem>.png.
+
+Options
+  -o, --output-path <path>  where to write (file or directory)
+  -m, --model <path>        the MODNet ONNX model
+      --output <kind>       alpha (default): 8-bit grey matte, same size as the input
+                            cutout: RGBA PNG, the matte as alpha
+                            composite: RGB PNG over --background
+      --background <bg>     for composite: blur (default), blur:<radius>, a colour
+                            (#00b140, rgb(0,177,64), white, greenscreen...) or an image path
+      --threads <n>         onnxruntime intra-op threads (default: one per core)
+      --json                print a machine-readable summary on stdout
+  -h, --help                show this help
+  -v, --version             show the version
+
+Outputs are written atomically (a failed image leaves no file) and never over an input.
+Exit status: 0 when every image succeeded, 1 when any failed, 2 on a usage error.
+`
+
+interface Job {
+  input: string
+  output: string
+}
+
+interface JobReport {
+  input: string
+  output: string
+  ok: boolean
+  error?: { code: string; message: string }
+  width?: number
+  height?: number
+  modelSize?: { width: number; height: number }
+  timings?: Record<string, number>
+}
+
+class UsageError extends Error {}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** Canonical path for "is this the same file" checks, even when it does not exist yet. */
+async function canonical(path: string): Promise<string> {
+  const abs = resolve(path)
+  try {
+    return await realpath(abs)
+  } catch {
+    try {
+      return join(await realpath(dirname(abs)), basename(abs))
+    } catch {
+      return abs
+    }
+  }
+}
+
+async function expandInputs(inputs: readonly string[]): Promise<{ files: string[]; sawDirectory: boolean }> {
+  const files: string[] = []
+  let sawDirectory = false
+  for (const input of inputs) {
+    if (await isDirectory(input)) {
+      sawDirectory = true
+      const names = (await readdir(input)).filter((n) => IMAGE_EXTENSIONS.has(extname(n).toLowerCase())).sort()
+      files.push(...names.map((n) => join(input, n)))
+    } else {
+      files.push(input) // missing files fail later, per image, with their own error
+    }
+  }
+  return { files, sawDirectory }
+}
+
+async function planJobs(inputs: readonly string[], outputPath: string): Promise<Job[]> {
+  const { files, sawDirectory } = await expandInputs(inputs)
+  if (files.length === 0) throw new UsageError('no input images found')
+  const toDirectory = sawDirectory || files.length > 1 || outputPath.endsWith('/') || (await isDirectory(outputPath))
+  if (!toDirectory) return [{ input: files[0]!, output: outputPath }]
+  return files.map((input) => ({ input, output: join(outputPath, `${basename(input, extname(input))}.png`) }))
+}
+
+/** Writes `data` to `path` through a temp file in the same directory and a rename. */
+async function writeAtomic(path: string, data: Uint8Array, temps: Set<string>): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  temps.add(temp)
+  try {
+    await writeFile(temp, data, { flag: 'wx' })
+    await rename(temp, path)
+  } catch (error) {
+    await unlink(temp).catch(() => undefined)
+    throw new MatteError('OUTPUT', `Could not write ${path}: ${(error as Error).message}`, { cause: error })
+  } finally {
+    temps.delete(temp)
+  }
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and returns the exit status.
+ *
+ * @param argv - the arguments
+ * @param io - output streams and an abort signal
+ */
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const say = (s: string): boolean => io.stderr.write(s)
+  let args: ReturnType<typeof parse>
+  try {
+    args = parse(argv)
+  } catch (error) {
+    say(`mattekit: ${(error as Error).message}\nRun "mattekit --help" for usage.\n`)
+    return 2
+  }
+  const { values, positionals } = args
+  if (values.help) {
+    io.stdout.write(HELP)
+    return 0
+  }
+  if (values.version) {
+    io.stdout.write(`${VERSION}\n`)
+    return 0
+  }
+  const kind = (values.output ?? 'alpha') as OutputKind
+  const problems: string[] = []
+  if (positionals.length === 0) problems.push('no input given')
+  if (!values['output-path']) problems.push('no output given (-o <path>)')
+  if (!values.model) problems.push('no model given (--model <model.onnx>)')
+  if (!OUTPUT_KINDS.includes(kind)) problems.push(`--output must be one of ${OUTPUT_KINDS.join(', ')}`)
+  if (values.background !== undefined && kind !== 'composite') problems.push('--background goes with --output composite')
+  const threads = values.threads === undefined ? undefined : Number(values.threads)
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
+  if (problems.length) {
+    say(`mattekit: ${problems.join('; ')}\nRun "mattekit --help" for usage.\n`)
+    return 2
+  }
+  const outputPath = values['output-path']!
+
+  let jobs: Job[]
+  try {
+    jobs = await planJobs(positionals, outputPath)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      say(`mattekit: ${error.message}\n`)
+      return 2
+    }
+    throw error
+  }
+
+  // Refuse outputs that are inputs (or resolve onto one), and duplicate outputs.
+  const inputPaths = new Set(await Promise.all(jobs.map((j) => canonical(j.input))))
+  const seen = new Set<string>()
+  const preflight = new Map<Job, MatteError>()
+  for (const job of jobs) {
+    const out = await canonical(job.output)
+    if (inputPaths.has(out)) {
+      preflight.set(job, new MatteError('OUTPUT', `refusing to overwrite the input ${job.input}; choose another -o`))
+    } else if (seen.has(out)) {
+      preflight.set(job, new MatteError('OUTPUT', `another input also writes ${job.output}; rename one of them`))
+    }
+    seen.add(out)
+  }
+  if (jobs.length > 1 || (await isDirectory(outputPath)) || outputPath.endsWith('/')) {
+    await mkdir(outputPath, { recursive: true })
+  }
+
+  const t0 = performance.now()
+  let matter
+  try {
+    matter = await createMatter({ model: values.model!, session: { intraOpNumThreads: threads }, signal: io.signal })
+  } catch (error) {
+    const code = isMatteError(error) ? error.code : 'MODEL_LOAD'
+    say(`mattekit: ${code}: ${(error as Error).message}\n`)
+    return 1
+  }
+
+  const temps = new Set<string>()
+  const reports: JobReport[] = []
+  const bar = io.stderr.isTTY && !values.json && jobs.length > 1 ? new ProgressBar(io.stderr, jobs.length) : undefined
+  try {
+    for (const job of jobs) {
+      if (io.signal?.aborted) break
+      bar?.update(reports.length, basename(job.input))
+      const report: JobReport = { input: job.input, output: job.output, ok: false }
+      try {
+        const pre = preflight.get(job)
+        if (pre) throw pre
+        const result = await matter.matte(job.input, { signal: io.signal })
+        const png = await renderOutput(result, kind, values.background ?? 'blur')
+        await writeAtomic(job.output, png, temps)
+        Object.assign(report, {
+          ok: true,
+          width: result.matte.width,
+          height: result.matte.height,
+          modelSize: result.modelSize,
+          timings: result.timings,
+        })
+      } catch (error) {
+        const code = isMatteError(error) ? error.code : 'INTERNAL'
+        const message = (error as Error).message
+        report.error = { code, message }
+        bar?.clear()
+        say(`mattekit: ${job.input}: ${code}: ${message}\n`)
+      }
+      reports.push(report)
+    }
+  } finally {
+    bar?.done()
+    await Promise.all([...temps].map((t) => unlink(t).catch(() => undefined)))
+    await matter.dispose()
+  }
+
+  const failed = reports.filter((r) => !r.ok).length
+  const interrupted = io.signal?.aborted ?? false
+  if (values.json) {
+    const summary = {
+      ok: reports.length - failed,
+      failed,
+      skipped: jobs.length - reports.length,
+      interrupted,
+      totalMs: Math.round(performance.now() - t0),
+      results: reports,
+    }
+    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+  } else if (jobs.length > 1) {
+    say(`mattekit: ${reports.length - failed} of ${jobs.length} images matted${failed ? `, ${failed} failed` : ''}\n`)
+  }
+  if (interrupted) return 130
+  return failed > 0 ? 1 : 0
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'output-path': { type: 'string', short: 'o' },
+      model: { type: 'string', short: 'm' },
+      output: { type: 'string' },
+      background: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  })
+}
+
+/** This package's version, read from its package.json (from src/cli/ or from dist/). */
+const VERSION = ((): string => {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === '@mattekit/node' && pkg.version) return pkg.version
+    } catch {
+      // try the next location
+    }
+  }
+  return 'unknown'
+})()
