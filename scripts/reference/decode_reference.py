@@ -9,7 +9,7 @@ the two source portraits) it records what
 gives: the shape, the FNV-1a 32 checksum of the interleaved RGB bytes, and the RGB of a fixed,
 spread-out sample of pixels (pixel index (i * 2654435761) mod (width * height) for i < SAMPLES,
 base64). For every file in fixtures/bad/ it records what cv2.imread does: 'none' (returns None),
-'raises' (cv2.error) or 'image' (with the shape). Run scripts/fixtures/make-variants.py first.
+'raises' (cv2.error) or 'image' (with the shape and checksum). Run scripts/fixtures/make-variants.py first.
 
     /usr/bin/python3 scripts/reference/decode_reference.py
 """
@@ -81,8 +81,8 @@ def main():
             rgb = None
             entry = {'opencv': 'raises', 'message': str(e).strip().splitlines()[-1][-120:]}
         if rgb is not None:
-            entry['width'] = rgb.shape[1]
-            entry['height'] = rgb.shape[0]
+            h, w = rgb.shape[:2]
+            entry.update(width=w, height=h, fnv1a32='%08x' % fnv1a32(np.ascontiguousarray(rgb).tobytes()))
         bad['bad/' + name] = entry
 
     reference = {

@@ -3,7 +3,8 @@
  * (a colour, an image, or a blurred copy of the original). Pure pixel code, shared by every adapter.
  */
 import { MatteError } from './errors.js'
-import type { Matte, RgbaImage, RgbImage } from './image.js'
+import type { Matte, RgbaImage, RgbImage, Size } from './image.js'
+import { resizeArea } from './resample/area.js'
 
 /** An RGB colour as three 0-255 integers. */
 export type Rgb = readonly [number, number, number]
@@ -108,6 +109,34 @@ export function composite(image: RgbImage, matte: Matte, background: Background)
     }
   }
   return { data: out, width: image.width, height: image.height }
+}
+
+/**
+ * Scales and centre-crops an image so it covers `size` exactly (CSS `object-fit: cover`), with
+ * INTER_AREA resampling. Use it to prepare an image background for {@link composite}.
+ *
+ * @param image - the background image
+ * @param size - the size to cover (usually the input image's)
+ * @returns a new image of exactly `size`
+ */
+export function fitCover(image: RgbImage, size: Size): RgbImage {
+  const { width: W, height: H } = image
+  if (W === size.width && H === size.height) return image
+  const scale = Math.max(size.width / W, size.height / H)
+  const cw = Math.min(W, Math.max(1, Math.round(size.width / scale)))
+  const ch = Math.min(H, Math.max(1, Math.round(size.height / scale)))
+  const x0 = (W - cw) >> 1
+  const y0 = (H - ch) >> 1
+  let crop = image.data
+  if (cw !== W || ch !== H) {
+    crop = new Uint8Array(cw * ch * 3)
+    for (let y = 0; y < ch; y++) {
+      const from = ((y0 + y) * W + x0) * 3
+      crop.set(image.data.subarray(from, from + cw * 3), y * cw * 3)
+    }
+  }
+  const data = resizeArea(crop, { width: cw, height: ch }, size, 3)
+  return { data, width: size.width, height: size.height }
 }
 
 /** The default blur radius for an image: 2% of its longer side, at least 2 pixels. */

@@ -1,0 +1,111 @@
+/**
+ * Node benchmark: bare onnxruntime-node `session.run` on a ready tensor vs MatteKit end to end
+ * (JPEG file -> alpha PNG on disk), in the same process, interleaved so machine drift hits both.
+ * Writes bench/results/node.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as ort from 'onnxruntime-node'
+import sharp from 'sharp'
+import { createMatter, encodePng } from '../packages/node/src/index.js'
+import { median, round } from './stats.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
+const cases = [
+  { name: '512x512', width: 512, height: 512, iterations: 15 },
+  { name: '1920x1080', width: 1920, height: 1080, iterations: 12 },
+  { name: '4000x3000', width: 4000, height: 3000, iterations: 8 },
+]
+
+const tmp = mkdtempSync(join(tmpdir(), 'mattekit-bench-'))
+let peakRss = 0
+const sampleRss = (): void => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss())
+}
+const rssTimer = setInterval(sampleRss, 5)
+
+try {
+  const matter = await createMatter({ model: MODEL })
+  const bare = await ort.InferenceSession.create(MODEL, { graphOptimizationLevel: 'all', logSeverityLevel: 3 })
+  const rows = []
+  for (const c of cases) {
+    // A photographic JPEG of the right size, made from the fixture portrait.
+    const file = join(tmp, `${c.name}.jpg`)
+    await sharp(join(ROOT, 'fixtures', 'astronaut.png'))
+      .resize(c.width, c.height, { fit: 'fill', kernel: 'lanczos3' })
+      .jpeg({ quality: 90 })
+      .toFile(file)
+    const probe = await matter.matte(file)
+    const { width: mw, height: mh } = probe.modelSize
+    const tensor = new ort.Tensor('float32', new Float32Array(3 * mw * mh).fill(0.1), [1, 3, mh, mw])
+    const out = join(tmp, `${c.name}.png`)
+    // Warm-up both paths.
+    await bare.run({ input: tensor })
+    await writeFile(out, await encodePng((await matter.matte(file)).matte))
+
+    const bareMs: number[] = []
+    const e2eMs: number[] = []
+    const stages: Record<string, number[]> = { decode: [], preprocess: [], inference: [], postprocess: [], encode: [], write: [] }
+    for (let i = 0; i < c.iterations; i++) {
+      let t = performance.now()
+      await bare.run({ input: tensor })
+      bareMs.push(performance.now() - t)
+      sampleRss()
+
+      t = performance.now()
+      const result = await matter.matte(file)
+      const t1 = performance.now()
+      const png = await encodePng(result.matte)
+      const t2 = performance.now()
+      await writeFile(out, png)
+      const t3 = performance.now()
+      e2eMs.push(t3 - t)
+      for (const k of ['decode', 'preprocess', 'inference', 'postprocess'] as const) stages[k]!.push(result.timings[k])
+      stages.encode!.push(t2 - t1)
+      stages.write!.push(t3 - t2)
+      sampleRss()
+    }
+    const bareMedian = median(bareMs)
+    const e2eMedian = median(e2eMs)
+    rows.push({
+      input: `${c.name} JPEG`,
+      modelInput: `${mw}x${mh}`,
+      iterations: c.iterations,
+      bareMs: round(bareMedian),
+      mattekitMs: round(e2eMedian),
+      ratio: round(e2eMedian / bareMedian, 3),
+      stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(median(v))])),
+    })
+  }
+  await matter.dispose()
+  await bare.release()
+  clearInterval(rssTimer)
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, ortNode: ort.env.versions.node },
+    model: 'stand-in (MODNet architecture, models/stand-in/model.onnx)',
+    peakRssMB: round(peakRss / 2 ** 20),
+    rows,
+  }
+  console.log('\nMatteKit (file -> alpha PNG on disk) vs bare onnxruntime-node session.run, medians in ms\n')
+  console.log('| input | model input | bare run | MatteKit e2e | ratio | decode | pre | infer | post | encode | write |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+  for (const r of rows) {
+    const s = r.stagesMs
+    console.log(
+      `| ${r.input} | ${r.modelInput} | ${r.bareMs} | ${r.mattekitMs} | ${r.ratio}x | ${s.decode} | ${s.preprocess} | ${s.inference} | ${s.postprocess} | ${s.encode} | ${s.write} |`,
+    )
+  }
+  console.log(`\npeak RSS ${report.peakRssMB} MB; ${report.machine.cpus} CPUs (${report.machine.model}); node ${report.machine.node}`)
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  writeFileSync(join(ROOT, 'bench', 'results', 'node.json'), JSON.stringify(report, null, 2) + '\n')
+  console.log('wrote bench/results/node.json')
+} finally {
+  clearInterval(rssTimer)
+  rmSync(tmp, { recursive: true, force: true })
+}

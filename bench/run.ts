@@ -1,0 +1,14 @@
+/**
+ * `npm run bench -- <suite>`: benchmarks that compare MatteKit with bare onnxruntime in one run.
+ * Suites: node.
+ */
+const suite = process.argv[2] ?? 'node'
+const suites: Record<string, () => Promise<unknown>> = {
+  node: () => import('./node.js'),
+}
+const load = suites[suite]
+if (!load) {
+  console.error(`unknown benchmark suite "${suite}"; available: ${Object.keys(suites).join(', ')}`)
+  process.exit(2)
+}
+await load()

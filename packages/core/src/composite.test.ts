@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { blur, composite, cutout, fitCover, parseColor } from './composite.js'
+import { testImage } from './testing/fake-session.js'
+
+const matteOf = (w: number, h: number, f: (x: number, y: number) => number) => {
+  const data = new Uint8Array(w * h)
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = f(x, y)
+  return { data, width: w, height: h }
+}
+
+describe('cutout', () => {
+  it('keeps RGB and puts the matte in alpha', () => {
+    const image = testImage(4, 2, (x, y) => [x, y, 7])
+    const rgba = cutout(image, matteOf(4, 2, (x) => x * 80))
+    expect(Array.from(rgba.data.subarray(0, 8))).toEqual([0, 0, 7, 0, 1, 0, 7, 80])
+    expect(rgba.data[4 * 7 + 3]).toBe(240)
+  })
+
+  it('rejects a matte of another size', () => {
+    expect(() => cutout(testImage(4, 2), matteOf(2, 4, () => 0))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
+  })
+})
+
+describe('composite', () => {
+  it('over a colour: exact fg*a + bg*(1-a), rounded', () => {
+    const image = testImage(256, 1, () => [200, 100, 0])
+    const out = composite(image, matteOf(256, 1, (x) => x), { type: 'color', color: [0, 50, 255] })
+    for (let a = 0; a < 256; a++) {
+      const expected = [200, 100, 0].map((f, c) => Math.round((f * a + [0, 50, 255][c]! * (255 - a)) / 255))
+      expect(Array.from(out.data.subarray(a * 3, a * 3 + 3))).toEqual(expected)
+    }
+  })
+
+  it('over an image of the same size, and refuses other sizes', () => {
+    const image = testImage(3, 1, () => [255, 255, 255])
+    const bg = testImage(3, 1, () => [0, 0, 0])
+    const out = composite(image, matteOf(3, 1, (x) => [0, 128, 255][x]!), { type: 'image', image: bg })
+    expect(Array.from(out.data)).toEqual([0, 0, 0, 128, 128, 128, 255, 255, 255])
+    expect(() => composite(image, matteOf(3, 1, () => 0), { type: 'image', image: testImage(2, 1) })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    )
+  })
+
+  it('over a blurred copy: opaque pixels keep the original, transparent ones take the blur', () => {
+    const image = testImage(40, 40, (x) => (x < 20 ? [0, 0, 0] : [255, 255, 255]))
+    const matte = matteOf(40, 40, (x) => (x < 10 ? 255 : 0))
+    const out = composite(image, matte, { type: 'blur', radius: 3 })
+    const blurred = blur(image, 3)
+    for (let i = 0; i < 40 * 40; i++) {
+      const x = i % 40
+      const src = x < 10 ? image.data : blurred.data
+      expect(out.data[i * 3]).toBe(src[i * 3])
+    }
+  })
+})
+
+describe('blur', () => {
+  it('keeps flat areas and the mean, smooths edges monotonically, leaves the input untouched', () => {
+    const image = testImage(64, 8, (x) => (x < 32 ? [10, 10, 10] : [250, 250, 250]))
+    const copy = Uint8Array.from(image.data)
+    const out = blur(image, 4)
+    expect(image.data).toEqual(copy)
+    const row = Array.from({ length: 64 }, (_, x) => out.data[(3 * 64 + x) * 3]!)
+    expect(row[0]).toBe(10)
+    expect(row[63]).toBe(250)
+    for (let x = 1; x < 64; x++) expect(row[x]!).toBeGreaterThanOrEqual(row[x - 1]!)
+    expect(row[31]! > 10 && row[31]! < 250).toBe(true)
+  })
+
+  it('radius 0 is the identity; a negative radius is an INVALID_OPTION', () => {
+    const image = testImage(5, 5)
+    expect(blur(image, 0).data).toEqual(image.data)
+    expect(() => blur(image, -1)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }))
+  })
+})
+
+describe('parseColor', () => {
+  it.each([
+    ['#fff', [255, 255, 255]],
+    ['#00B140', [0, 177, 64]],
+    ['rgb(1, 2, 3)', [1, 2, 3]],
+    ['greenscreen', [0, 177, 64]],
+  ])('%s', (text, rgb) => expect(parseColor(text)).toEqual(rgb))
+
+  it.each(['#ggg', 'rgb(256,0,0)', 'photo.jpg', ''])('rejects %s', (text) => expect(parseColor(text)).toBeUndefined())
+})
+
+describe('fitCover', () => {
+  it('covers the target: crops the excess of the longer side, keeps the centre', () => {
+    // 200x100 with a red left quarter, green middle, blue right quarter; cover 100x100 keeps the middle.
+    const image = testImage(200, 100, (x) => (x < 50 ? [255, 0, 0] : x >= 150 ? [0, 0, 255] : [0, 255, 0]))
+    const out = fitCover(image, { width: 100, height: 100 })
+    expect([out.width, out.height]).toEqual([100, 100])
+    for (let i = 0; i < 100 * 100; i++) expect(Array.from(out.data.subarray(i * 3, i * 3 + 3))).toEqual([0, 255, 0])
+  })
+
+  it('scales up a small background and returns a same-size image as it is', () => {
+    const image = testImage(10, 10, () => [9, 8, 7])
+    const out = fitCover(image, { width: 40, height: 30 })
+    expect([out.width, out.height]).toEqual([40, 30])
+    expect(out.data.every((v, i) => v === [9, 8, 7][i % 3])).toBe(true)
+    expect(fitCover(image, { width: 10, height: 10 })).toBe(image)
+  })
+})

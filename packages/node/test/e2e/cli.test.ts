@@ -1,0 +1,162 @@
+/**
+ * The `mattekit` binary, spawned as users run it (from sources through tsx, so no build step).
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI, FIXTURES, MODEL, ROOT } from '../paths.js'
+
+interface Run {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+function start(args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@mattekit/source', '--import', 'tsx', CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+  })
+}
+
+function run(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = start(args)
+    let stdout = ''
+    let stderr = ''
+    child.stdout!.on('data', (d: Buffer) => (stdout += d))
+    child.stderr!.on('data', (d: Buffer) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mattekit-cli-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const files = (d: string): string[] => readdirSync(d).sort()
+
+describe('mattekit CLI', () => {
+  it('--help explains the interface and exits 0', async () => {
+    const r = await run(['--help'])
+    expect(r.code).toBe(0)
+    for (const word of ['-o', '--model', '--output', 'alpha', 'cutout', 'composite', '--background', '--json']) {
+      expect(r.stdout).toContain(word)
+    }
+  })
+
+  it('usage errors exit 2 with a hint', async () => {
+    const r = await run([join(FIXTURES, 'astronaut.png')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/no output given/)
+    expect((await run(['x.png', '-o', 'y.png', '--model', MODEL, '--output', 'sepia'])).code).toBe(2)
+  })
+
+  it('one file -> one 8-bit single-channel alpha PNG of the input size', async () => {
+    const out = join(dir, 'single', 'astronaut-alpha.png')
+    const r = await run([join(FIXTURES, 'variants', 'rgb-300x200-444.jpg'), '-o', join(dir, 'single/'), '--model', MODEL])
+    expect(r.code).toBe(0)
+    const meta = await sharp(join(dir, 'single', 'rgb-300x200-444.png')).metadata()
+    expect([meta.width, meta.height, meta.channels, meta.depth]).toEqual([300, 200, 1, 'uchar'])
+    const r2 = await run([join(FIXTURES, 'astronaut.png'), '-o', out, '--model', MODEL])
+    expect(r2.code).toBe(0)
+    expect(existsSync(out)).toBe(true)
+  })
+
+  it('a directory -> <stem>.png per image; failures exit 1, are printed with their code, and leave no file', async () => {
+    const input = join(dir, 'in')
+    const out = join(dir, 'out')
+    rmSync(input, { recursive: true, force: true })
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(input)
+    copyFileSync(join(FIXTURES, 'variants', 'grey-320x240.png'), join(input, 'grey.png'))
+    copyFileSync(join(FIXTURES, 'variants', 'rgb-333x511-progressive.jpg'), join(input, 'tall.jpg'))
+    copyFileSync(join(FIXTURES, 'bad', 'truncated.png'), join(input, 'broken.png'))
+    writeFileSync(join(input, 'notes.txt'), 'not an image, and not picked up')
+    const r = await run([input, '-o', out, '--model', MODEL, '--json'])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/broken\.png: CORRUPT_IMAGE: /)
+    expect(files(out)).toEqual(['grey.png', 'tall.png']) // nothing for the broken one, no temp files
+    const summary = JSON.parse(r.stdout)
+    expect(summary.ok).toBe(2)
+    expect(summary.failed).toBe(1)
+    const tall = summary.results.find((x: { input: string }) => x.input.endsWith('tall.jpg'))
+    expect(tall).toMatchObject({ ok: true, width: 333, height: 511, modelSize: { width: 512, height: 768 } })
+    expect(Object.keys(tall.timings)).toEqual(['decode', 'preprocess', 'inference', 'postprocess', 'total'])
+  })
+
+  it('--output cutout writes RGBA; --output composite with a colour, an image or blur writes RGB', async () => {
+    const src = join(FIXTURES, 'variants', 'rgb-300x200-444.jpg')
+    const cases: [string[], number][] = [
+      [['--output', 'cutout'], 4],
+      [['--output', 'composite', '--background', '#00b140'], 3],
+      [['--output', 'composite', '--background', join(FIXTURES, 'camera.png')], 3],
+      [['--output', 'composite', '--background', 'blur'], 3],
+      [['--output', 'composite'], 3],
+    ]
+    for (const [i, [flags, channels]] of cases.entries()) {
+      const out = join(dir, `kind-${i}.png`)
+      const r = await run([src, '-o', out, '--model', MODEL, ...flags])
+      expect(r.code, r.stderr).toBe(0)
+      const meta = await sharp(out).metadata()
+      expect([meta.width, meta.height, meta.channels]).toEqual([300, 200, channels])
+    }
+  })
+
+  it('never overwrites an input, even through another path', async () => {
+    const input = join(dir, 'keep.png')
+    copyFileSync(join(FIXTURES, 'variants', 'grey-320x240.png'), input)
+    const before = readFileSync(input)
+    const r = await run([input, '-o', join(dir, '.', 'keep.png'), '--model', MODEL])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/OUTPUT: refusing to overwrite the input/)
+    expect(readFileSync(input)).toEqual(before)
+  })
+
+  it('a bad model fails with MODEL_LOAD and writes nothing', async () => {
+    const out = join(dir, 'nomodel.png')
+    const r = await run([join(FIXTURES, 'astronaut.png'), '-o', out, '--model', join(FIXTURES, 'camera.png')])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(/MODEL_LOAD/)
+    expect(existsSync(out)).toBe(false)
+  })
+
+  it('SIGINT mid-run: exits non-zero, removes temp files, leaves only complete outputs', async () => {
+    const input = join(dir, 'many')
+    const out = join(dir, 'many-out')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(input, { recursive: true })
+    for (let i = 0; i < 12; i++) copyFileSync(join(FIXTURES, 'astronaut.png'), join(input, `p${i}.png`))
+    const child = start([input, '-o', out, '--model', MODEL])
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => (stderr += d))
+    // Interrupt once the first output exists.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (existsSync(out) && files(out).some((f) => f.endsWith('.png') && !f.startsWith('.'))) {
+          clearInterval(timer)
+          resolve()
+        }
+      }, 20)
+    })
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)))
+    expect(code).not.toBe(0)
+    const written = files(out)
+    expect(written.filter((f) => f.includes('.tmp'))).toEqual([])
+    expect(written.length).toBeLessThan(12)
+    for (const f of written) {
+      const meta = await sharp(join(out, f)).metadata() // complete, decodable PNGs only
+      expect(meta.width).toBe(512)
+      expect(statSync(join(out, f)).size).toBeGreaterThan(0)
+    }
+    expect(stderr).not.toMatch(/internal error/)
+  })
+})
