@@ -12,3 +12,4 @@ if (!load) {
   process.exit(2)
 }
 await load()
+export {}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MODEL_PATH, ensureStandIn } from './generate.js'
 import { inspectModel } from './src/inspect.js'
 import { buildStandIn, mulberry32 } from './src/modnet.js'
-import { onnx } from './src/onnx-proto.js'
+import { onnx, type onnxTypes } from './src/onnx-proto.js'
 
 const OFFICIAL_BYTES = 25_888_640
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex')
@@ -57,11 +57,11 @@ async function fixtureTensor(name: string, noise = 0): Promise<Float32Array> {
 
 describe('I/O contract', () => {
   it('has input `input` [batch,3,H,W] and output `output` [batch,1,H,W], float32, symbolic dims', () => {
-    const graph = onnx.ModelProto.decode(bytes).graph!
-    const describeValue = (v: (typeof graph.input)[number]) => ({
+    const graph = (onnx.ModelProto.decode(bytes).graph as onnxTypes.GraphProto)
+    const describeValue = (v: onnxTypes.IValueInfoProto) => ({
       name: v.name,
       elemType: v.type?.tensorType?.elemType,
-      dims: v.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue)),
+      dims: v.type?.tensorType?.shape?.dim?.map((d: onnxTypes.TensorShapeProto.IDimension) => d.dimParam || Number(d.dimValue)),
     })
     expect(graph.input.map(describeValue)).toEqual([
       { name: 'input', elemType: onnx.TensorProto.DataType.FLOAT, dims: ['batch_size', 3, 'height', 'width'] },
@@ -90,10 +90,10 @@ describe('I/O contract', () => {
   })
 
   it('uses bilinear (linear, pytorch_half_pixel) Resize everywhere', () => {
-    const graph = onnx.ModelProto.decode(bytes).graph!
+    const graph = (onnx.ModelProto.decode(bytes).graph as onnxTypes.GraphProto)
     const resizes = graph.node.filter((n) => n.opType === 'Resize')
     for (const node of resizes) {
-      const attr = Object.fromEntries(node.attribute.map((a) => [a.name, new TextDecoder().decode(a.s ?? undefined)]))
+      const attr = Object.fromEntries((node.attribute ?? []).map((a) => [a.name, new TextDecoder().decode(a.s ?? undefined)]))
       expect(attr.mode).toBe('linear')
       expect(attr.coordinate_transformation_mode).toBe('pytorch_half_pixel')
     }

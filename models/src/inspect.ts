@@ -1,5 +1,5 @@
 /** Reads back an ONNX file: op histogram and float parameter count, for the summary and tests. */
-import { onnx } from './onnx-proto.js'
+import { onnx, type onnxTypes } from './onnx-proto.js'
 
 /** What a model file contains, as the summary and the tests report it. */
 export interface ModelSummary {
@@ -10,9 +10,11 @@ export interface ModelSummary {
   opset: number
 }
 
+/** Op histogram, float parameter count, I/O names and opset of an ONNX file's bytes. */
 export function inspectModel(bytes: Uint8Array): ModelSummary {
   const model = onnx.ModelProto.decode(bytes)
-  const graph = model.graph
+  // decode() fills every repeated field, so the class type (not the optional interface) applies.
+  const graph = model.graph as onnxTypes.GraphProto | null
   if (!graph) throw new Error('model has no graph')
   const ops: Record<string, number> = {}
   for (const node of graph.node) ops[node.opType!] = (ops[node.opType!] ?? 0) + 1

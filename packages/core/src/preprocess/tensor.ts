@@ -6,7 +6,7 @@
 
 import { MatteError } from '../errors.js'
 import type { RgbImage, Size } from '../image.js'
-import { RowPair, resizePlan, type AreaAxis, type LinearAxis } from '../resample/area.js'
+import { RowCache, resizePlan, type AreaAxis, type LinearAxis } from '../resample/area.js'
 
 /** `(v - 127.5) / 127.5` for every 8-bit value, in float64, as the official script computes it. */
 const NORMALISED: Float64Array = (() => {
@@ -88,6 +88,20 @@ function fastPlanar(src: Uint8Array, sw: number, scaleX: number, scaleY: number,
   const ofs = new Int32Array(area)
   for (let ky = 0, k = 0; ky < scaleY; ky++) for (let kx = 0; kx < scaleX; kx++) ofs[k++] = ky * srcRow + kx * 3
   const groups = area - (area % 4)
+  if (scaleX === 2 && scaleY === 2) {
+    // One group of four: ((a + b) + c) + d, then times 0.25.
+    for (let dy = 0; dy < dh; dy++) {
+      const rowBase = dy * 2 * srcRow
+      const o = dy * dw
+      for (let dx = 0, p = rowBase; dx < dw; dx++, p += 6) {
+        const q = p + srcRow
+        dst[o + dx] = (N[src[p]!]! + N[src[p + 3]!]! + N[src[q]!]! + N[src[q + 3]!]!) * scale
+        dst[plane + o + dx] = (N[src[p + 1]!]! + N[src[p + 4]!]! + N[src[q + 1]!]! + N[src[q + 4]!]!) * scale
+        dst[2 * plane + o + dx] = (N[src[p + 2]!]! + N[src[p + 5]!]! + N[src[q + 2]!]! + N[src[q + 5]!]!) * scale
+      }
+    }
+    return
+  }
   for (let dy = 0; dy < dh; dy++) {
     const rowBase = dy * scaleY * srcRow
     const o = dy * dw
@@ -118,7 +132,8 @@ function areaPlanar(src: Uint8Array, sw: number, x: AreaAxis, y: AreaAxis, dst: 
   const plane = dw * dh
   const srcRow = sw * 3
   const rowLen = dw * 3
-  const sums = [new Float64Array(rowLen), new Float64Array(rowLen)] as const
+  const sumEven = new Float64Array(rowLen)
+  const sumOdd = new Float64Array(rowLen)
   const xs = x.start
   const xi = x.index
   const xw = x.weight
@@ -130,16 +145,16 @@ function areaPlanar(src: Uint8Array, sw: number, x: AreaAxis, y: AreaAxis, dst: 
   let dy = 0
   let j = 0
   while (j < entries) {
-    if (j === ys[dy]!) sums[dy & 1].fill(0)
+    const sumA = (dy & 1) === 0 ? sumEven : sumOdd
+    if (j === ys[dy]!) sumA.fill(0)
     const sy = yi[j]!
     const betaA = yw[j]!
-    const sumA = sums[dy & 1]
     const shared = j + 1 < entries && yi[j + 1]! === sy
     const base = sy * srcRow
     if (shared) {
       // A source row feeds at most two output rows (scale >= 1): the next entry is the first of row dy + 1.
       const betaB = yw[j + 1]!
-      const sumB = sums[(dy + 1) & 1]
+      const sumB = (dy & 1) === 0 ? sumOdd : sumEven
       sumB.fill(0)
       for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
         const e0 = xs[dx]!
@@ -183,7 +198,7 @@ function areaPlanar(src: Uint8Array, sw: number, x: AreaAxis, y: AreaAxis, dst: 
     }
     // Write out the output rows whose last entry is in.
     while (dy < dh && j >= ys[dy + 1]!) {
-      const sum = sums[dy & 1]
+      const sum = (dy & 1) === 0 ? sumEven : sumOdd
       const o = dy * dw
       for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
         dst[o + dx] = sum[b]!
@@ -195,35 +210,36 @@ function areaPlanar(src: Uint8Array, sw: number, x: AreaAxis, y: AreaAxis, dst: 
   }
 }
 
-/** The generic linear resizer with INTER_AREA's coefficients, on float64 rows. */
-function linearPlanar(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y: LinearAxis, dst: Float32Array, dw: number, dh: number): void {
+/** Horizontal pass of the float64 linear resizer for one RGB row. */
+function hlineRgb(src: Uint8Array, base: number, x: LinearAxis, dw: number, row: Float64Array): void {
   const N = NORMALISED
-  const plane = dw * dh
-  const srcRow = sw * 3
-  const rowLen = dw * 3
   const xi = x.index
   const a0 = x.w0
   const a1 = x.w1
   const limit = x.limit
-  const fill = (row: Float64Array, sy: number): void => {
-    const base = sy * srcRow
-    let dx = 0
-    for (let b = 0; dx < limit; dx++, b += 3) {
-      const p = base + xi[dx]! * 3
-      const w0 = a0[dx]!
-      const w1 = a1[dx]!
-      row[b] = N[src[p]!]! * w0 + N[src[p + 3]!]! * w1
-      row[b + 1] = N[src[p + 1]!]! * w0 + N[src[p + 4]!]! * w1
-      row[b + 2] = N[src[p + 2]!]! * w0 + N[src[p + 5]!]! * w1
-    }
-    for (let b = dx * 3; dx < dw; dx++, b += 3) {
-      const p = base + xi[dx]! * 3
-      row[b] = N[src[p]!]!
-      row[b + 1] = N[src[p + 1]!]!
-      row[b + 2] = N[src[p + 2]!]!
-    }
+  let dx = 0
+  for (let b = 0; dx < limit; dx++, b += 3) {
+    const p = base + xi[dx]! * 3
+    const w0 = a0[dx]!
+    const w1 = a1[dx]!
+    row[b] = N[src[p]!]! * w0 + N[src[p + 3]!]! * w1
+    row[b + 1] = N[src[p + 1]!]! * w0 + N[src[p + 4]!]! * w1
+    row[b + 2] = N[src[p + 2]!]! * w0 + N[src[p + 5]!]! * w1
   }
-  const rows = new RowPair(new Float64Array(rowLen), new Float64Array(rowLen), fill)
+  for (let b = dx * 3; dx < dw; dx++, b += 3) {
+    const p = base + xi[dx]! * 3
+    row[b] = N[src[p]!]!
+    row[b + 1] = N[src[p + 1]!]!
+    row[b + 2] = N[src[p + 2]!]!
+  }
+}
+
+/** The generic linear resizer with INTER_AREA's coefficients, on float64 rows. */
+function linearPlanar(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y: LinearAxis, dst: Float32Array, dw: number, dh: number): void {
+  const plane = dw * dh
+  const srcRow = sw * 3
+  const rowLen = dw * 3
+  const rows = new RowCache(new Float64Array(rowLen), new Float64Array(rowLen))
   const yi = y.index
   const b0s = y.w0
   const b1s = y.w1
@@ -250,8 +266,12 @@ function linearPlanar(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y:
     prevR1 = r1
     prevB0 = b0
     prevB1 = b1
-    const h0 = rows.get(r0, r1)
-    const h1 = rows.get(r1, r0)
+    const l0 = rows.locate(r0, r1)
+    const h0 = l0 === 1 || l0 === -1 ? rows.a : rows.b
+    if (l0 < 0) hlineRgb(src, r0 * srcRow, x, dw, h0)
+    const l1 = rows.locate(r1, r0)
+    const h1 = l1 === 1 || l1 === -1 ? rows.a : rows.b
+    if (l1 < 0) hlineRgb(src, r1 * srcRow, x, dw, h1)
     for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
       dst[o + dx] = h0[b]! * b0 + h1[b]! * b1
       dst[plane + o + dx] = h0[b + 1]! * b0 + h1[b + 1]! * b1

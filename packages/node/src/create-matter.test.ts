@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { FIXTURES, MODEL } from '../test/paths.js'
+import { createMatter, type NodeMatter } from './create-matter.js'
+import { encodePng, renderOutput } from './encode.js'
+import { isMatteError } from './index.js'
+
+let matter: NodeMatter
+beforeAll(async () => {
+  matter = await createMatter({ model: MODEL })
+})
+afterAll(async () => {
+  await matter?.dispose()
+})
+
+const variant = (name: string): string => join(FIXTURES, 'variants', name)
+
+describe('createMatter (onnxruntime-node + sharp)', () => {
+  it('a path, the encoded bytes and raw pixels of one image give the same matte', async () => {
+    const path = variant('rgb-300x200-444.jpg')
+    const fromPath = await matter.matte(path)
+    const fromBytes = await matter.matte(readFileSync(path))
+    const raw = await sharp(path).raw().toBuffer({ resolveWithObject: true })
+    const fromRaw = await matter.matte({ data: raw.data, width: raw.info.width, height: raw.info.height, channels: 3 })
+    expect(fromPath.matte.width).toBe(300)
+    expect(fromPath.matte.height).toBe(200)
+    expect(fromPath.modelSize).toEqual({ width: 768, height: 512 })
+    expect(Buffer.from(fromBytes.matte.data)).toEqual(Buffer.from(fromPath.matte.data))
+    expect(Buffer.from(fromRaw.matte.data)).toEqual(Buffer.from(fromPath.matte.data))
+  })
+
+  it.each([
+    ['empty.png', 'INVALID_INPUT'],
+    ['text.png', 'INVALID_INPUT'],
+    ['truncated.png', 'CORRUPT_IMAGE'],
+    ['truncated.jpg', 'CORRUPT_IMAGE'],
+    ['bad-crc.png', 'CORRUPT_IMAGE'],
+    ['huge-100000x100000.png', 'IMAGE_TOO_LARGE'],
+    ['thin-20x600.png', 'IMAGE_TOO_SMALL'],
+    ['animated.gif', 'UNSUPPORTED_FORMAT'],
+  ])('bad input %s -> %s, and the Matter stays usable', async (file, code) => {
+    const error = await matter.matte(join(FIXTURES, 'bad', file)).catch((e: unknown) => e)
+    expect(isMatteError(error, code as never), String(error)).toBe(true)
+    expect((error as Error).message.length).toBeGreaterThan(20)
+    const ok = await matter.matte(variant('grey-320x240.png'))
+    expect(ok.matte.width).toBe(320)
+  })
+
+  it('rejects inputs of the wrong type with INVALID_INPUT', async () => {
+    for (const bad of [42, null, {}, [1, 2, 3], { data: 'x', width: 1, height: 1, channels: 3 }]) {
+      await expect(matter.matte(bad as never)).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    }
+    await expect(matter.matte(join(FIXTURES, 'no-such-file.jpg'))).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+  })
+
+  it('concurrent calls on one Matter are all correct', async () => {
+    const files = ['grey-320x240.png', 'rgb-300x200-444.jpg', 'rgb-333x511-progressive.jpg', 'rgba-300x200.png']
+    const expected = await Promise.all(files.map(async (f) => Buffer.from((await matter.matte(variant(f))).matte.data)))
+    const runs = await Promise.all(Array.from({ length: 8 }, (_, i) => matter.matte(variant(files[i % 4]!))))
+    runs.forEach((r, i) => expect(Buffer.from(r.matte.data)).toEqual(expected[i % 4]))
+  })
+
+  it('validates its options', async () => {
+    await expect(createMatter(undefined as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(createMatter({ model: 42 as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(createMatter({ model: MODEL, maxPixels: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(createMatter({ model: MODEL, session: { intraOpNumThreads: 1.5 } })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    })
+    await expect(createMatter({ model: join(FIXTURES, 'missing.onnx') })).rejects.toMatchObject({ code: 'MODEL_LOAD' })
+    await expect(createMatter({ model: new Uint8Array([1, 2, 3]) })).rejects.toMatchObject({ code: 'MODEL_LOAD' })
+    const controller = new AbortController()
+    controller.abort()
+    await expect(createMatter({ model: MODEL, signal: controller.signal })).rejects.toMatchObject({ code: 'ABORTED' })
+  })
+
+  it('applies maxPixels', async () => {
+    const small = await createMatter({ model: MODEL, maxPixels: 100 * 100 })
+    try {
+      await expect(small.matte(variant('grey-320x240.png'))).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' })
+    } finally {
+      await small.dispose()
+    }
+  })
+
+  it('loads a model from bytes and takes session options', async () => {
+    const fromBytes = await createMatter({ model: readFileSync(MODEL), session: { intraOpNumThreads: 1 } })
+    try {
+      const a = await fromBytes.matte(variant('grey-320x240.png'))
+      const b = await matter.matte(variant('grey-320x240.png'))
+      expect(Buffer.from(a.matte.data)).toEqual(Buffer.from(b.matte.data))
+    } finally {
+      await fromBytes.dispose()
+    }
+  })
+})
+
+describe('outputs', () => {
+  it('encodePng writes an 8-bit grey PNG for a matte that decodes back to the same samples', async () => {
+    const { matte } = await matter.matte(variant('rgb-300x200-444.jpg'))
+    const png = await encodePng(matte)
+    const meta = await sharp(png).metadata()
+    expect([meta.channels, meta.depth, meta.space]).toEqual([1, 'uchar', 'b-w'])
+    const back = await sharp(png).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true })
+    expect(back.info.channels).toBe(1)
+    expect(Buffer.from(back.data)).toEqual(Buffer.from(matte.data))
+  })
+
+  it('renderOutput: cutout has the matte as alpha; composite over a colour blends towards it', async () => {
+    const result = await matter.matte(variant('rgb-300x200-444.jpg'))
+    const cut = await sharp(await renderOutput(result, 'cutout')).raw().toBuffer({ resolveWithObject: true })
+    expect(cut.info.channels).toBe(4)
+    for (let i = 0; i < 300 * 200; i += 997) expect(cut.data[i * 4 + 3]).toBe(result.matte.data[i])
+    const comp = await sharp(await renderOutput(result, 'composite', '#ff0000')).raw().toBuffer()
+    for (let i = 0; i < 300 * 200; i += 997) {
+      const a = result.matte.data[i]!
+      const fg = result.image.data[i * 3]!
+      expect(comp[i * 3]).toBe(Math.round((fg * a + 255 * (255 - a)) / 255))
+    }
+    await expect(renderOutput(result, 'sepia' as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  })
+})
