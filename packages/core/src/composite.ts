@@ -5,6 +5,7 @@
 import { MatteError } from './errors.js'
 import type { Matte, RgbaImage, RgbImage, Size } from './image.js'
 import { resizeArea } from './resample/area.js'
+import { estimateForeground, type ForegroundOptions } from './foreground.js'
 
 /** An RGB colour as three 0-255 integers. */
 export type Rgb = readonly [number, number, number]
@@ -19,6 +20,27 @@ export type Background =
   | { readonly type: 'color'; readonly color: Rgb }
   | { readonly type: 'image'; readonly image: RgbImage }
   | { readonly type: 'blur'; readonly radius?: number }
+
+/** Options of {@link cutout} and {@link composite}. */
+export interface ComposeOptions {
+  /**
+   * Which foreground colours to use at the subject's soft edges:
+   * - `'observed'`: the input's pixels as they are (edges keep a tint of the old background);
+   * - `'estimate'`: estimated foreground colours ({@link estimateForeground}, multi-level method),
+   *   which removes that halo;
+   * - an object: `'estimate'` with those {@link ForegroundOptions} (e.g. `{ method: 'blur-fusion' }`).
+   * @defaultValue `'observed'`
+   */
+  readonly foreground?: 'observed' | 'estimate' | ForegroundOptions
+}
+
+function foregroundOf(image: RgbImage, matte: Matte, options: ComposeOptions): RgbImage {
+  const f = options.foreground ?? 'observed'
+  if (f === 'observed') return image
+  if (f === 'estimate') return estimateForeground(image, matte)
+  if (typeof f === 'object' && f !== null) return estimateForeground(image, matte, f)
+  throw new MatteError('INVALID_OPTION', `foreground must be 'observed', 'estimate' or estimator options, got ${String(f)}.`)
+}
 
 function checkPair(image: RgbImage, matte: Matte): void {
   if (image.width !== matte.width || image.height !== matte.height) {
@@ -38,6 +60,7 @@ const div255 = (x: number): number => (x + 128 + ((x + 128) >> 8)) >> 8
  *
  * @param image - the decoded image (`MatteResult.image`)
  * @param matte - its matte (`MatteResult.matte`)
+ * @param options - `foreground: 'estimate'` removes the old background's tint from soft edges
  * @returns RGBA pixels, alpha = matte
  * @example
  * ```ts
@@ -45,10 +68,10 @@ const div255 = (x: number): number => (x + 128 + ((x + 128) >> 8)) >> 8
  * const rgba = cutout(image, matte) // write it as PNG to keep the transparency
  * ```
  */
-export function cutout(image: RgbImage, matte: Matte): RgbaImage {
+export function cutout(image: RgbImage, matte: Matte, options: ComposeOptions = {}): RgbaImage {
   checkPair(image, matte)
   const n = image.width * image.height
-  const src = image.data
+  const src = foregroundOf(image, matte, options).data
   const a = matte.data
   const out = new Uint8Array(n * 4)
   for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
@@ -65,7 +88,8 @@ export function cutout(image: RgbImage, matte: Matte): RgbaImage {
  *
  * @param image - the decoded image (`MatteResult.image`)
  * @param matte - its matte (`MatteResult.matte`)
- * @param background - a colour, a same-size image, or `blur`
+ * @param background - a colour, a same-size image, or `blur` (a blurred copy of `image`)
+ * @param options - `foreground: 'estimate'` removes the old background's tint from soft edges
  * @returns the composite, same size as the image
  * @throws {@link MatteError} `INVALID_INPUT` when sizes differ
  * @example
@@ -73,12 +97,13 @@ export function cutout(image: RgbImage, matte: Matte): RgbaImage {
  * const { image, matte } = await matter.matte('portrait.jpg')
  * const green = composite(image, matte, { type: 'color', color: [0, 177, 64] })
  * const bokeh = composite(image, matte, { type: 'blur' })
+ * const clean = composite(image, matte, { type: 'color', color: [255, 255, 255] }, { foreground: 'estimate' })
  * ```
  */
-export function composite(image: RgbImage, matte: Matte, background: Background): RgbImage {
+export function composite(image: RgbImage, matte: Matte, background: Background, options: ComposeOptions = {}): RgbImage {
   checkPair(image, matte)
   const n = image.width * image.height
-  const fg = image.data
+  const fg = foregroundOf(image, matte, options).data
   const a = matte.data
   const out = new Uint8Array(n * 3)
   if (background.type === 'color') {
