@@ -23,3 +23,5 @@ export { MODNET_REF_SIZE, MODNET_SIZE_MULTIPLE, modelInputSize } from './preproc
 export { toModelTensor } from './preprocess/tensor.js'
 export { quantizeAlpha, resizeMatte } from './postprocess/alpha.js'
 export { resizeArea } from './resample/area.js'
+export { createStabilizer } from './stabilizer.js'
+export type { StabilizedFrame, Stabilizer, StabilizerMode, StabilizerOptions } from './stabilizer.js'
