@@ -1,0 +1,399 @@
+/**
+ * Video files in Node: frames stream from one ffmpeg process through MatteKit into another, with
+ * bounded memory (one frame in flight), the temporal stabiliser, audio copied, and an atomic output.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { rename, stat, unlink } from 'node:fs/promises'
+import { basename, dirname, extname, join, resolve } from 'node:path'
+import {
+  MatteError,
+  abortError,
+  composite,
+  createStabilizer,
+  cutout,
+  isMatteError,
+  throwIfAborted,
+  type Background,
+  type ComposeOptions,
+  type StabilizerOptions,
+} from '@mattekit/core'
+import type { NodeMatter } from './create-matter.js'
+import { resolveBackground } from './encode.js'
+
+/** What {@link matteVideo} writes. */
+export type VideoOutputKind = 'alpha' | 'matte' | 'composite'
+
+/** Progress of {@link matteVideo}. */
+export interface VideoProgress {
+  /** Frames written so far. */
+  readonly frames: number
+  /** Frames in the input, when the container says (else `undefined`). */
+  readonly totalFrames: number | undefined
+  /** Milliseconds since the start. */
+  readonly elapsedMs: number
+  /** Estimated milliseconds left, when the total is known. */
+  readonly etaMs: number | undefined
+}
+
+/** Options of {@link matteVideo}. */
+export interface MatteVideoOptions {
+  /** The Matter to use (it is not disposed). */
+  readonly matter: NodeMatter
+  /**
+   * - `alpha`: the input with the matte as alpha channel: WebM VP9 with alpha (`.webm`) or
+   *   MOV ProRes 4444 (`.mov`);
+   * - `matte`: the matte as a grey video (`.mp4` H.264, `.webm` VP9, `.mkv` FFV1 lossless);
+   * - `composite`: the subject over `background` (`.mp4` H.264 or `.webm` VP9).
+   * @defaultValue `'composite'`
+   */
+  readonly output?: VideoOutputKind
+  /**
+   * For `composite`: a {@link Background}, or text as the CLI takes it (`blur`, a colour, an image path).
+   * @defaultValue `'blur'`
+   */
+  readonly background?: Background | string
+  /** Foreground colours at soft edges for `alpha` and `composite` (see `ComposeOptions`). */
+  readonly foreground?: ComposeOptions['foreground']
+  /**
+   * The temporal stabiliser; `false` turns it off.
+   * @defaultValue `{ mode: 'adaptive' }`
+   */
+  readonly stabilizer?: StabilizerOptions | false
+  /**
+   * The ffmpeg binary; `ffprobe` is looked up next to it.
+   * @defaultValue `'ffmpeg'` (from PATH)
+   */
+  readonly ffmpegPath?: string
+  /** Called after each frame. */
+  readonly onProgress?: (progress: VideoProgress) => void
+  /** Stops the job: both ffmpeg processes are killed and no output file is left. */
+  readonly signal?: AbortSignal
+}
+
+/** What {@link matteVideo} reports when done. */
+export interface MatteVideoResult {
+  /** The output path. */
+  readonly output: string
+  /** Frames read and written. */
+  readonly frames: number
+  /** Frame size. */
+  readonly width: number
+  /** Frame size. */
+  readonly height: number
+  /** Frames per second (the input's). */
+  readonly fps: number
+  /** Whether an audio stream was carried over. */
+  readonly audio: boolean
+  /** Milliseconds for the whole job. */
+  readonly elapsedMs: number
+}
+
+interface Probe {
+  width: number
+  height: number
+  rate: string
+  fps: number
+  frames: number | undefined
+  audioCodec: string | undefined
+}
+
+const INSTALL_HINT =
+  'MatteKit needs the ffmpeg binary for video files: install it (Debian/Ubuntu: apt-get install ffmpeg; ' +
+  'macOS: brew install ffmpeg; Windows: winget install ffmpeg) or pass ffmpegPath.'
+
+function run(cmd: string, args: string[], signal?: AbortSignal): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d: Buffer) => (out += d))
+    child.stderr.on('data', (d: Buffer) => (err += d))
+    const onAbort = (): void => void child.kill('SIGKILL')
+    signal?.addEventListener('abort', onAbort, { once: true })
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'ENOENT'
+          ? new MatteError('UNSUPPORTED_ENVIRONMENT', `${cmd} was not found. ${INSTALL_HINT}`, { cause: e })
+          : e,
+      ),
+    )
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort)
+      if (code === 0) resolvePromise(out)
+      else reject(new MatteError('INVALID_INPUT', `${basename(cmd)} failed: ${err.trim().split('\n').slice(-3).join(' ')}`))
+    })
+  })
+}
+
+async function probe(ffprobe: string, input: string, signal?: AbortSignal): Promise<Probe> {
+  const json = await run(
+    ffprobe,
+    ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height,r_frame_rate,nb_frames', '-of', 'json', input],
+    signal,
+  ).catch((error: unknown) => {
+    if (isMatteError(error, 'UNSUPPORTED_ENVIRONMENT')) throw error
+    throw new MatteError('INVALID_INPUT', `Cannot read ${input} as a video: ${(error as Error).message}`, { cause: error })
+  })
+  const streams = (JSON.parse(json) as { streams?: Record<string, string | number>[] }).streams ?? []
+  const video = streams.find((s) => s.codec_type === 'video')
+  if (!video) throw new MatteError('INVALID_INPUT', `${input} has no video stream.`)
+  const audio = streams.find((s) => s.codec_type === 'audio')
+  const rate = String(video.r_frame_rate ?? '25/1')
+  const [num, den] = rate.split('/').map(Number) as [number, number]
+  const frames = Number(video.nb_frames)
+  return {
+    width: Number(video.width),
+    height: Number(video.height),
+    rate,
+    fps: den ? num / den : num,
+    frames: Number.isFinite(frames) && frames > 0 ? frames : undefined,
+    audioCodec: audio ? String(audio.codec_name) : undefined,
+  }
+}
+
+/** Encoder arguments for the output container and kind. */
+function encoderArgs(kind: VideoOutputKind, ext: string, audioCodec: string | undefined): { pixFmt: string; args: string[] } {
+  const webm = ext === '.webm'
+  const audio: string[] = audioCodec
+    ? ['-map', '1:a:0', ...(webm && audioCodec !== 'opus' && audioCodec !== 'vorbis' ? ['-c:a', 'libopus'] : ['-c:a', 'copy'])]
+    : []
+  if (kind === 'alpha') {
+    if (ext === '.mov') {
+      return { pixFmt: 'rgba', args: ['-c:v', 'prores_ks', '-profile:v', '4444', '-pix_fmt', 'yuva444p10le', ...audio] }
+    }
+    if (webm) {
+      return {
+        pixFmt: 'rgba',
+        args: ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuva420p', '-b:v', '0', '-crf', '30', '-row-mt', '1', '-auto-alt-ref', '0', ...audio],
+      }
+    }
+    throw new MatteError('INVALID_OPTION', 'Alpha video needs a format that keeps alpha: write .webm (VP9) or .mov (ProRes 4444).')
+  }
+  const pixFmt = kind === 'matte' ? 'gray' : 'rgb24'
+  if (ext === '.mkv' && kind === 'matte') return { pixFmt, args: ['-c:v', 'ffv1', '-pix_fmt', 'gray', ...audio] }
+  if (webm) return { pixFmt, args: ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuv420p', '-b:v', '0', '-crf', '32', '-row-mt', '1', ...audio] }
+  if (ext === '.mp4' || ext === '.mov' || ext === '.mkv') {
+    return { pixFmt, args: ['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-preset', 'veryfast', '-crf', '18', ...audio] }
+  }
+  throw new MatteError('INVALID_OPTION', `Unsupported video output extension "${ext}": use .mp4, .webm, .mov or .mkv.`)
+}
+
+/** Reads exactly `size`-byte frames from a stream, one at a time, with back-pressure. */
+class FrameReader {
+  private chunks: Buffer[] = []
+  private buffered = 0
+  private ended = false
+  private failure: Error | undefined
+  private wake: (() => void) | undefined
+
+  constructor(
+    private readonly stream: NodeJS.ReadableStream,
+    private readonly size: number,
+  ) {
+    stream.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk)
+      this.buffered += chunk.length
+      if (this.buffered >= this.size * 2) stream.pause()
+      this.wake?.()
+    })
+    stream.on('end', () => {
+      this.ended = true
+      this.wake?.()
+    })
+    stream.on('error', (e: Error) => {
+      this.failure = e
+      this.wake?.()
+    })
+  }
+
+  /** The next frame, or `undefined` at the end of the stream. */
+  async next(): Promise<Buffer | undefined> {
+    while (this.buffered < this.size) {
+      if (this.failure) throw this.failure
+      if (this.ended) return undefined
+      this.stream.resume()
+      await new Promise<void>((r) => (this.wake = r))
+      this.wake = undefined
+    }
+    const frame = Buffer.allocUnsafe(this.size)
+    let at = 0
+    while (at < this.size) {
+      const head = this.chunks[0]!
+      const take = Math.min(head.length, this.size - at)
+      head.copy(frame, at, 0, take)
+      at += take
+      if (take === head.length) this.chunks.shift()
+      else this.chunks[0] = head.subarray(take)
+    }
+    this.buffered -= this.size
+    if (this.buffered < this.size * 2) this.stream.resume()
+    return frame
+  }
+}
+
+/** Writes a frame to the encoder, honouring back-pressure; rejects if the encoder goes away. */
+function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
+  return new Promise((resolvePromise, reject) => {
+    const fail = (error?: Error): void => {
+      cleanup()
+      reject(new MatteError('OUTPUT', `The ffmpeg encoder stopped taking frames${error ? `: ${error.message}` : ''}.`, { cause: error }))
+    }
+    const onClose = (): void => fail()
+    const onDrain = (): void => {
+      cleanup()
+      resolvePromise()
+    }
+    const cleanup = (): void => {
+      stream.off('error', fail)
+      stream.off('close', onClose)
+      stream.off('drain', onDrain)
+    }
+    stream.on('error', fail)
+    stream.on('close', onClose)
+    if (stream.write(data)) {
+      cleanup()
+      resolvePromise()
+    } else {
+      stream.on('drain', onDrain)
+    }
+  })
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; stderr: string }> {
+  let stderr = ''
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000)
+  })
+  return new Promise((r) => child.on('close', (code) => r({ code, stderr })))
+}
+
+/**
+ * Mattes every frame of a video file and writes the result: the video with alpha, the matte as a
+ * grey video, or a composite. Uses the ffmpeg binary; frames stream through pipes (memory stays
+ * bounded), audio is carried over, frame count and frame rate are kept, and the output appears
+ * only when complete (a failed or aborted job leaves no file).
+ *
+ * @param input - the input video file
+ * @param output - the output file; its extension picks the container (see {@link MatteVideoOptions.output})
+ * @param options - the Matter and the output kind, background, stabiliser, ffmpeg path, progress, signal
+ * @returns what was written
+ * @throws {@link MatteError} `UNSUPPORTED_ENVIRONMENT` (no ffmpeg), `INVALID_INPUT`, `INVALID_OPTION`,
+ *   `OUTPUT`, `ABORTED`, and any code `matte()` throws
+ * @example
+ * ```ts
+ * await using matter = await createMatter()
+ * await matteVideo('talk.mp4', 'talk-alpha.webm', { matter, output: 'alpha' })
+ * await matteVideo('talk.mp4', 'talk-green.mp4', { matter, background: '#00b140' })
+ * ```
+ */
+export async function matteVideo(input: string, output: string, options: MatteVideoOptions): Promise<MatteVideoResult> {
+  const started = Date.now()
+  const { matter, signal } = options
+  const kind = options.output ?? 'composite'
+  if (!['alpha', 'matte', 'composite'].includes(kind)) {
+    throw new MatteError('INVALID_OPTION', `Unknown video output "${String(kind)}": use alpha, matte or composite.`)
+  }
+  throwIfAborted(signal)
+  if (resolve(input) === resolve(output)) {
+    throw new MatteError('OUTPUT', `Refusing to overwrite the input ${input}; choose another output path.`)
+  }
+  const ext = extname(output).toLowerCase()
+  const ffmpeg = options.ffmpegPath ?? 'ffmpeg'
+  const ffprobe = options.ffmpegPath ? join(dirname(options.ffmpegPath), basename(options.ffmpegPath).replace(/ffmpeg/, 'ffprobe')) : 'ffprobe'
+  await stat(input).catch((error: unknown) => {
+    throw new MatteError('INVALID_INPUT', `Cannot read ${input}: ${(error as Error).message}`, { cause: error })
+  })
+  const info = await probe(ffprobe, input, signal)
+  const encoder = encoderArgs(kind, ext, info.audioCodec)
+  const { width, height } = info
+  const background =
+    kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', info)) : undefined
+  const stabilizer = options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {})
+  const compose: ComposeOptions = { foreground: options.foreground }
+
+  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp${ext}`)
+  const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const encoderProcess = spawn(
+    ffmpeg,
+    [
+      '-v', 'error', '-y',
+      '-f', 'rawvideo', '-pix_fmt', encoder.pixFmt, '-s', `${width}x${height}`, '-framerate', info.rate, '-i', 'pipe:0',
+      ...(info.audioCodec ? ['-i', input] : []),
+      '-map', '0:v:0', ...encoder.args, temp,
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  )
+  const spawnFailure = new Promise<never>((_, reject) => {
+    const onError = (e: NodeJS.ErrnoException): void =>
+      reject(e.code === 'ENOENT' ? new MatteError('UNSUPPORTED_ENVIRONMENT', `${ffmpeg} was not found. ${INSTALL_HINT}`, { cause: e }) : e)
+    decoder.on('error', onError)
+    encoderProcess.on('error', onError)
+  })
+  spawnFailure.catch(() => undefined)
+  const decoderExit = exited(decoder)
+  const encoderExit = exited(encoderProcess)
+  const kill = (): void => {
+    decoder.kill('SIGKILL')
+    encoderProcess.kill('SIGKILL')
+  }
+  const onAbort = (): void => kill()
+  signal?.addEventListener('abort', onAbort, { once: true })
+  encoderProcess.stdin!.on('error', () => undefined) // EPIPE when the encoder dies: reported by write()
+
+  let frames = 0
+  try {
+    const reader = new FrameReader(decoder.stdout!, width * height * 3)
+    const emit = async (matte: { data: Uint8Array; width: number; height: number }, rgb: Uint8Array): Promise<void> => {
+      const image = { data: rgb, width, height }
+      let out: Uint8Array
+      if (kind === 'matte') out = matte.data
+      else if (kind === 'alpha') out = cutout(image, matte, compose).data
+      else out = composite(image, matte, background!, compose).data
+      await Promise.race([write(encoderProcess.stdin!, out), spawnFailure])
+      frames++
+      const elapsedMs = Date.now() - started
+      options.onProgress?.({
+        frames,
+        totalFrames: info.frames,
+        elapsedMs,
+        etaMs: info.frames ? (elapsedMs / frames) * Math.max(0, info.frames - frames) : undefined,
+      })
+    }
+    const held: Uint8Array[] = [] // RGB of frames the stabiliser holds back (OFD: one)
+    let index = 0
+    for (;;) {
+      const rgb = await Promise.race([reader.next(), spawnFailure])
+      if (!rgb) break
+      throwIfAborted(signal)
+      const result = await matter.matte({ data: rgb, width, height, channels: 3 }, { signal })
+      if (!stabilizer) {
+        await emit(result.matte, rgb)
+        continue
+      }
+      held.push(rgb)
+      const ready = stabilizer.push(result.matte, (index++ * 1000) / info.fps)
+      if (ready) await emit(ready.matte, held.shift()!)
+    }
+    const last = stabilizer?.flush()
+    if (last) await emit(last.matte, held.shift()!)
+    encoderProcess.stdin!.end()
+    const [dec, enc] = await Promise.all([decoderExit, encoderExit])
+    throwIfAborted(signal)
+    if (dec.code !== 0) throw new MatteError('INVALID_INPUT', `ffmpeg could not decode ${input}: ${dec.stderr.trim().split('\n').pop() ?? ''}`)
+    if (enc.code !== 0) throw new MatteError('OUTPUT', `ffmpeg could not encode ${output}: ${enc.stderr.trim().split('\n').pop() ?? ''}`)
+    if (frames === 0) throw new MatteError('INVALID_INPUT', `${input} has no decodable frames.`)
+    await rename(temp, output)
+  } catch (error) {
+    kill()
+    await Promise.all([decoderExit, encoderExit])
+    await unlink(temp).catch(() => undefined)
+    if (signal?.aborted) throw abortError(signal)
+    throw error
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+  return { output, frames, width, height, fps: info.fps, audio: Boolean(info.audioCodec), elapsedMs: Date.now() - started }
+}

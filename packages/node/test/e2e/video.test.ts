@@ -1,0 +1,117 @@
+/**
+ * Video files through ffmpeg (Debian's binary): every output kind, audio, frame count, exact mattes
+ * (lossless FFV1), abort and missing ffmpeg.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createStabilizer } from '@mattekit/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createMatter, type NodeMatter } from '../../src/index.js'
+import { matteVideo } from '../../src/video.js'
+import { FIXTURES, MODEL } from '../paths.js'
+
+const W = 240
+const H = 160
+const FRAMES = 8
+let dir: string
+let clip: string
+let matter: NodeMatter
+
+const ffprobe = (file: string): { streams: Record<string, string | number | Record<string, string>>[] } =>
+  JSON.parse(
+    execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames,pix_fmt:stream_tags', '-of', 'json', file], {
+      encoding: 'utf8',
+    }),
+  )
+const rawFrames = (file: string, pixFmt: string, bytesPerPixel: number, codec: string[] = []): Buffer[] => {
+  const raw = execFileSync('ffmpeg', ['-v', 'error', ...codec, '-i', file, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'], { maxBuffer: 1 << 28 })
+  const size = W * H * bytesPerPixel
+  return Array.from({ length: raw.length / size }, (_, i) => raw.subarray(i * size, (i + 1) * size))
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mattekit-video-'))
+  clip = join(dir, 'clip.mp4')
+  // A short portrait clip: a crop moving across the fixture, 10 fps, with a sine tone as audio.
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-loop', '1', '-i', join(FIXTURES, 'astronaut.png'),
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=0.8',
+    '-vf', `crop=${W}:${H}:x='100+t*40':y=60`, '-r', '10', '-frames:v', String(FRAMES),
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '12', '-c:a', 'aac', '-shortest', clip,
+  ])
+  matter = await createMatter({ model: MODEL })
+})
+afterAll(async () => {
+  await matter?.dispose()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('matteVideo', () => {
+  it('matte as lossless grey video: every frame equals matte() of the decoded frame, stabilised', async () => {
+    const out = join(dir, 'matte.mkv')
+    const progress: number[] = []
+    const result = await matteVideo(clip, out, { matter, output: 'matte', onProgress: (p) => progress.push(p.frames) })
+    expect(result).toMatchObject({ frames: FRAMES, width: W, height: H, fps: 10, audio: true })
+    expect(progress).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1))
+    const written = rawFrames(out, 'gray', 1)
+    const source = rawFrames(clip, 'rgb24', 3)
+    expect(written).toHaveLength(FRAMES)
+    const stabilizer = createStabilizer()
+    for (let i = 0; i < FRAMES; i++) {
+      const { matte } = await matter.matte({ data: source[i]!, width: W, height: H, channels: 3 })
+      const expected = stabilizer.push(matte, (i * 1000) / 10)!.matte.data
+      expect(Buffer.from(written[i]!).equals(Buffer.from(expected)), `frame ${i}`).toBe(true)
+    }
+  })
+
+  it('alpha as WebM VP9 with an alpha channel, audio carried over', async () => {
+    const out = join(dir, 'alpha.webm')
+    await matteVideo(clip, out, { matter, output: 'alpha', stabilizer: false })
+    const info = ffprobe(out)
+    const video = info.streams.find((s) => s.codec_type === 'video')!
+    expect(video).toMatchObject({ codec_name: 'vp9', width: W, height: H, nb_read_frames: String(FRAMES) })
+    expect((video.tags as Record<string, string>).alpha_mode ?? (video.tags as Record<string, string>).ALPHA_MODE).toBe('1')
+    expect(info.streams.some((s) => s.codec_type === 'audio')).toBe(true)
+    // The decoded alpha follows the matte (lossy codec: compare loosely).
+    const rgba = rawFrames(out, 'rgba', 4, ['-c:v', 'libvpx-vp9'])
+    const source = rawFrames(clip, 'rgb24', 3)
+    const { matte } = await matter.matte({ data: source[0]!, width: W, height: H, channels: 3 })
+    let diff = 0
+    for (let i = 0; i < W * H; i++) diff += Math.abs(rgba[0]![i * 4 + 3]! - matte.data[i]!)
+    expect(diff / (W * H)).toBeLessThan(6)
+  })
+
+  it('alpha as MOV ProRes 4444, and composite as MP4 H.264 with the audio copied', async () => {
+    const mov = join(dir, 'alpha.mov')
+    await matteVideo(clip, mov, { matter, output: 'alpha' })
+    const movVideo = ffprobe(mov).streams.find((s) => s.codec_type === 'video')!
+    expect(movVideo).toMatchObject({ codec_name: 'prores', nb_read_frames: String(FRAMES) })
+    expect(String(movVideo.pix_fmt)).toMatch(/^yuva444p/)
+    const mp4 = join(dir, 'green.mp4')
+    await matteVideo(clip, mp4, { matter, background: '#00b140', stabilizer: { mode: 'ofd' } })
+    const info = ffprobe(mp4)
+    expect(info.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', nb_read_frames: String(FRAMES) })
+    expect(info.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' })
+  })
+
+  it('abort mid-video: rejects with ABORTED and leaves no file behind', async () => {
+    const out = join(dir, 'aborted.mp4')
+    const controller = new AbortController()
+    const job = matteVideo(clip, out, { matter, signal: controller.signal, onProgress: (p) => p.frames === 2 && controller.abort() })
+    await expect(job).rejects.toMatchObject({ code: 'ABORTED' })
+    expect(readdirSync(dir).filter((f) => f.includes('aborted'))).toEqual([])
+  })
+
+  it('typed errors: missing ffmpeg, not a video, alpha into MP4, output onto the input', async () => {
+    await expect(matteVideo(clip, join(dir, 'x.mp4'), { matter, ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ENVIRONMENT',
+      message: expect.stringContaining('apt-get install ffmpeg'),
+    })
+    await expect(matteVideo(join(FIXTURES, 'bad', 'text.png'), join(dir, 'y.mp4'), { matter })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, output: 'alpha' })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(matteVideo(clip, clip, { matter })).rejects.toMatchObject({ code: 'OUTPUT' })
+    expect(existsSync(join(dir, 'x.mp4')) || existsSync(join(dir, 'y.mp4')) || existsSync(join(dir, 'z.mp4'))).toBe(false)
+  })
+})
