@@ -93,6 +93,7 @@ class TensorPool {
   }
 
   give(size: Size, tensor: Float32Array): void {
+    if (tensor.length === 0) return // detached: a session took it by transfer (e.g. to a worker)
     const key = `${size.width}x${size.height}`
     const list = this.free.get(key) ?? []
     if (list.length < 2) list.push(tensor)

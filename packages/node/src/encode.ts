@@ -9,6 +9,7 @@ import {
   fitCover,
   parseColor,
   type Background,
+  type ComposeOptions,
   type Matte,
   type MatteResult,
   type RgbaImage,
@@ -93,23 +94,24 @@ export async function resolveBackground(spec: string, size: { width: number; hei
  * @param result - a {@link MatteResult}
  * @param kind - which output
  * @param background - for `composite`: a {@link Background}, or text as {@link resolveBackground} takes
+ * @param options - PNG options, and `foreground: 'estimate'` to remove the old background's tint at soft edges
  * @returns PNG bytes
  */
 export async function renderOutput(
   result: MatteResult,
   kind: OutputKind,
   background: Background | string = 'blur',
-  options: EncodePngOptions = {},
+  options: EncodePngOptions & ComposeOptions = {},
 ): Promise<Buffer> {
   const { image, matte } = result
   switch (kind) {
     case 'alpha':
       return encodePng(matte, options)
     case 'cutout':
-      return encodePng(cutout(image, matte), options)
+      return encodePng(cutout(image, matte, options), options)
     case 'composite': {
       const bg = typeof background === 'string' ? await resolveBackground(background, image) : background
-      return encodePng(composite(image, matte, bg), options)
+      return encodePng(composite(image, matte, bg, options), options)
     }
     default:
       throw new MatteError('INVALID_OPTION', `Unknown output kind "${String(kind)}": use alpha, cutout or composite.`)

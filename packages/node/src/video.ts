@@ -3,7 +3,6 @@
  * bounded memory (one frame in flight), the temporal stabiliser, audio copied, and an atomic output.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import {
@@ -20,6 +19,7 @@ import {
 } from '@mattekit/core'
 import type { NodeMatter } from './create-matter.js'
 import { resolveBackground } from './encode.js'
+import { tempPathFor } from './fs-atomic.js'
 
 /** What {@link matteVideo} writes. */
 export type VideoOutputKind = 'alpha' | 'matte' | 'composite'
@@ -312,7 +312,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   const stabilizer = options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {})
   const compose: ComposeOptions = { foreground: options.foreground }
 
-  const temp = join(dirname(output), `.${basename(output)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp${ext}`)
+  const temp = tempPathFor(output)
   const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })

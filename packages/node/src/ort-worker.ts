@@ -1,0 +1,135 @@
+/**
+ * onnxruntime-node in a worker thread. onnxruntime-node's `run` executes on the calling thread
+ * (inside a `setImmediate`), so a 300 ms inference freezes the event loop of a server for 300 ms.
+ * This session runs the model in a `worker_threads` Worker instead: tensors move by transfer (no
+ * copy), the event loop stays free, and JS pre/post-processing of the next image overlaps the
+ * current inference.
+ */
+import { createRequire } from 'node:module'
+import { Worker } from 'node:worker_threads'
+import { MatteError, type Float32Tensor, type ModelSession } from '@mattekit/core'
+import type { NodeSessionOptions } from './ort-session.js'
+
+// The worker's source, as CommonJS evaluated in the worker (no separate file to locate in src/ vs dist/).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const ort = require(workerData.ortPath)
+let session
+async function init() {
+  const o = workerData.options
+  const opts = { executionProviders: o.executionProviders || ['cpu'], graphOptimizationLevel: o.graphOptimizationLevel || 'all', logSeverityLevel: 3 }
+  if (o.intraOpNumThreads) opts.intraOpNumThreads = o.intraOpNumThreads
+  if (o.interOpNumThreads) opts.interOpNumThreads = o.interOpNumThreads
+  session = await ort.InferenceSession.create(workerData.model, opts)
+  return { inputs: session.inputNames, outputs: session.outputNames }
+}
+const ready = init()
+ready.then((io) => parentPort.postMessage({ type: 'ready', io }), (e) => parentPort.postMessage({ type: 'error', id: -1, message: String(e && e.message || e) }))
+parentPort.on('message', async (msg) => {
+  if (msg.type === 'run') {
+    try {
+      await ready
+      const out = await session.run({ input: new ort.Tensor('float32', msg.data, msg.dims) })
+      const t = out.output
+      const data = t.data
+      parentPort.postMessage({ type: 'result', id: msg.id, data, dims: t.dims }, [data.buffer])
+    } catch (e) {
+      parentPort.postMessage({ type: 'error', id: msg.id, message: String(e && e.message || e) })
+    }
+  } else if (msg.type === 'dispose') {
+    try { await ready; await session.release() } catch {}
+    parentPort.postMessage({ type: 'disposed' })
+  }
+})
+`
+
+interface Pending {
+  resolve: (t: Float32Tensor) => void
+  reject: (e: unknown) => void
+}
+
+/**
+ * Loads a MODNet ONNX model into onnxruntime-node inside a worker thread.
+ *
+ * The input tensor's buffer is transferred to the worker: the caller must not reuse it after
+ * `run` (core's pipeline allocates a fresh tensor for each call when this session is used).
+ *
+ * @param model - path to the `.onnx` file, or its bytes
+ * @param options - onnxruntime session options
+ * @returns a {@link ModelSession} whose runs do not block the event loop
+ * @throws {@link MatteError} `MODEL_LOAD` when the model cannot be loaded or is not MODNet-shaped
+ */
+export async function createOrtWorkerSession(model: string | Uint8Array, options: NodeSessionOptions = {}): Promise<ModelSession> {
+  const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node')
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { ortPath, model, options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
+  })
+  worker.unref()
+  const pending = new Map<number, Pending>()
+  let nextId = 0
+  let failure: Error | undefined
+  let disposed: Promise<void> | undefined
+
+  const failAll = (error: Error): void => {
+    failure = error
+    for (const p of pending.values()) p.reject(error)
+    pending.clear()
+  }
+  worker.on('error', (e) => failAll(new MatteError('INFERENCE', `The inference worker crashed: ${e.message}`, { cause: e })))
+  worker.on('exit', () => failAll(new MatteError('DISPOSED', 'The inference worker has stopped.')))
+
+  const io = await new Promise<{ inputs: string[]; outputs: string[] }>((resolve, reject) => {
+    const onMessage = (msg: { type: string; io?: { inputs: string[]; outputs: string[] }; message?: string }): void => {
+      if (msg.type === 'ready') resolve(msg.io!)
+      else if (msg.type === 'error') reject(new MatteError('MODEL_LOAD', `Could not load the model into onnxruntime-node: ${msg.message}`))
+    }
+    worker.once('message', onMessage)
+    worker.once('error', (e) => reject(new MatteError('MODEL_LOAD', `The inference worker failed to start: ${e.message}`, { cause: e })))
+  }).catch(async (error: unknown) => {
+    await worker.terminate()
+    throw error
+  })
+  if (!io.inputs.includes('input') || !io.outputs.includes('output')) {
+    await worker.terminate()
+    throw new MatteError(
+      'MODEL_LOAD',
+      `This is not a MODNet model: expected input "input" and output "output", found inputs [${io.inputs.join(', ')}], outputs [${io.outputs.join(', ')}].`,
+    )
+  }
+
+  worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; message?: string }) => {
+    const p = pending.get(msg.id)
+    if (!p) return
+    pending.delete(msg.id)
+    if (pending.size === 0) worker.unref()
+    if (msg.type === 'result') p.resolve({ data: msg.data!, dims: msg.dims! })
+    else p.reject(new Error(msg.message))
+  })
+
+  return {
+    run(input: Float32Tensor): Promise<Float32Tensor> {
+      if (failure) return Promise.reject(failure)
+      const id = nextId++
+      return new Promise<Float32Tensor>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        worker.ref() // keep the process alive while a run is in flight
+        const data = input.data
+        worker.postMessage({ type: 'run', id, data, dims: [...input.dims] }, [data.buffer as ArrayBuffer])
+      })
+    },
+    dispose(): Promise<void> {
+      disposed ??= (async () => {
+        if (!failure) {
+          await new Promise<void>((resolve) => {
+            worker.once('message', () => resolve())
+            worker.once('exit', () => resolve())
+            worker.postMessage({ type: 'dispose' })
+          })
+        }
+        await worker.terminate()
+      })()
+      return disposed
+    },
+  }
+}
