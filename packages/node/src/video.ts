@@ -15,6 +15,7 @@ import {
   throwIfAborted,
   type Background,
   type ComposeOptions,
+  type Matte,
   type StabilizerOptions,
 } from '@mattekit/core'
 import type { NodeMatter } from './create-matter.js'
@@ -88,6 +89,9 @@ export interface MatteVideoResult {
   /** Milliseconds for the whole job. */
   readonly elapsedMs: number
 }
+
+/** Frames in flight at once in {@link matteVideo}. */
+const PIPELINE_DEPTH = 2
 
 interface Probe {
   width: number
@@ -364,19 +368,25 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     }
     const held: Uint8Array[] = [] // RGB of frames the stabiliser holds back (OFD: one)
     let index = 0
+    const finish = async (result: { matte: Matte; rgb: Uint8Array }): Promise<void> => {
+      if (!stabilizer) return emit(result.matte, result.rgb)
+      held.push(result.rgb)
+      const ready = stabilizer.push(result.matte, (index++ * 1000) / info.fps)
+      if (ready) await emit(ready.matte, held.shift()!)
+    }
+    // Two frames in flight: while the model runs on one (in its worker thread), the next one is
+    // decoded and preprocessed, and the previous one composited and encoded. Order is kept.
+    const inflight: Promise<{ matte: Matte; rgb: Uint8Array }>[] = []
     for (;;) {
       const rgb = await Promise.race([reader.next(), spawnFailure])
       if (!rgb) break
       throwIfAborted(signal)
-      const result = await matter.matte({ data: rgb, width, height, channels: 3 }, { signal })
-      if (!stabilizer) {
-        await emit(result.matte, rgb)
-        continue
-      }
-      held.push(rgb)
-      const ready = stabilizer.push(result.matte, (index++ * 1000) / info.fps)
-      if (ready) await emit(ready.matte, held.shift()!)
+      const pending = matter.matte({ data: rgb, width, height, channels: 3 }, { signal }).then((r) => ({ matte: r.matte, rgb }))
+      pending.catch(() => undefined) // awaited below, in order
+      inflight.push(pending)
+      if (inflight.length >= PIPELINE_DEPTH) await finish(await inflight.shift()!)
     }
+    while (inflight.length) await finish(await inflight.shift()!)
     const last = stabilizer?.flush()
     if (last) await emit(last.matte, held.shift()!)
     encoderProcess.stdin!.end()
