@@ -1,0 +1,77 @@
+/**
+ * Video benchmark (Node): MatteKit's matteVideo frames/s on a 1280x720 clip vs the bare model's
+ * frames/s at the same model input (896x512), in one run. Writes bench/results/video.json
+ * (merged with the browser figures when the web suite adds them).
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as ort from 'onnxruntime-node'
+import { createMatter, matteVideo } from '../packages/node/src/index.js'
+import { median, round } from './stats.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
+const FRAMES = Number(process.env.BENCH_VIDEO_FRAMES ?? 40)
+const tmp = mkdtempSync(join(tmpdir(), 'mattekit-bench-video-'))
+try {
+  const clip = join(tmp, 'clip-720p.mp4')
+  execFileSync('ffmpeg', [
+    '-v', 'error', '-loop', '1', '-i', join(ROOT, 'fixtures', 'astronaut.png'),
+    '-vf', "scale=1600:1600,crop=1280:720:x='100+t*60':y=300", '-r', '25', '-frames:v', String(FRAMES),
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '18', clip,
+  ])
+
+  // Bare model fps at the same input (896x512): back-to-back runs on a ready tensor.
+  const bare = await ort.InferenceSession.create(MODEL, { graphOptimizationLevel: 'all', logSeverityLevel: 3 })
+  const tensor = new ort.Tensor('float32', new Float32Array(3 * 896 * 512).fill(0.1), [1, 3, 512, 896])
+  await bare.run({ input: tensor })
+  const bareMs: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const t = performance.now()
+    await bare.run({ input: tensor })
+    bareMs.push(performance.now() - t)
+  }
+  await bare.release()
+  const bareFps = 1000 / median(bareMs)
+
+  const matter = await createMatter({ model: MODEL })
+  const rows = []
+  for (const [output, file] of [
+    ['composite', 'out.mp4'],
+    ['alpha', 'out.webm'],
+  ] as const) {
+    const t = performance.now()
+    const result = await matteVideo(clip, join(tmp, file), { matter, output, background: 'blur' })
+    const seconds = (performance.now() - t) / 1000
+    const fps = result.frames / seconds
+    rows.push({ output: `${output} (${file.split('.')[1]})`, frames: result.frames, fps: round(fps, 2), ratio: round(fps / bareFps, 3) })
+  }
+  await matter.dispose()
+
+  const previous = existsSync(join(ROOT, 'bench', 'results', 'video.json'))
+    ? (JSON.parse(readFileSync(join(ROOT, 'bench', 'results', 'video.json'), 'utf8')) as Record<string, unknown>)
+    : {}
+  const report = {
+    ...previous,
+    node: {
+      date: new Date().toISOString(),
+      machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+      clip: `1280x720, ${FRAMES} frames, H.264`,
+      modelInput: '896x512',
+      bareModelFps: round(bareFps, 2),
+      rows,
+    },
+  }
+  console.log(`\nNode video: matteVideo vs bare model fps at 896x512 (bare: ${round(bareFps, 2)} fps)\n`)
+  console.log('| output | frames | fps | ratio to bare |')
+  console.log('|---|---|---|---|')
+  for (const r of rows) console.log(`| ${r.output} | ${r.frames} | ${r.fps} | ${r.ratio}x |`)
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  writeFileSync(join(ROOT, 'bench', 'results', 'video.json'), JSON.stringify(report, null, 2) + '\n')
+  console.log('wrote bench/results/video.json')
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+}
