@@ -25,3 +25,43 @@ export { quantizeAlpha, resizeMatte } from './postprocess/alpha.js'
 export { resizeArea } from './resample/area.js'
 export { createStabilizer } from './stabilizer.js'
 export type { StabilizedFrame, Stabilizer, StabilizerMode, StabilizerOptions } from './stabilizer.js'
+export {
+  DEFAULT_MODEL_VARIANT,
+  MODEL_VARIANTS,
+  MODNET_BASE_URL,
+  MODNET_LICENSE_NOTICE,
+  MODNET_MODELS,
+  MODNET_REVISION,
+  checkModelUrl,
+  isLoopbackHost,
+  isModelVariant,
+  isSha256,
+  resolveModel,
+} from './model/manifest.js'
+export type {
+  CustomModelSource,
+  ModelSource,
+  ModelVariant,
+  OfficialModelFile,
+  ResolvedModel,
+  ResolveModelOptions,
+} from './model/manifest.js'
+export { checkStoredModel, deliverModel } from './model/delivery.js'
+export type {
+  ByteReaderLike,
+  DeliveredModel,
+  DeliverOptions,
+  DeliveryPlatform,
+  FetchInitLike,
+  FetchLike,
+  FetchResponseLike,
+  Hasher,
+  ModelProgressEvent,
+  ModelStore,
+  ModelStoreLock,
+  PartialModel,
+  StoredModelState,
+} from './model/delivery.js'
+export { createSha256 } from './model/sha256.js'
+export { ENCODED_FORMAT_NAMES, otherImageFormat, readImageHeader, sniffImageFormat } from './image-format.js'
+export type { EncodedFormat, EncodedImageHeader } from './image-format.js'

@@ -111,3 +111,12 @@ describe('createMatterCore', () => {
     })
   })
 })
+
+describe('createMatterCore options', () => {
+  it('rejects options of the wrong type with INVALID_OPTION', async () => {
+    const matter = createMatterCore(fakePlatform())
+    await expect(matter.matte(testImage(8, 8), 'fast' as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(matter.matte(testImage(8, 8), { signal: 'stop' as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(matter.matte(testImage(8, 8), {})).resolves.toBeDefined()
+  })
+})

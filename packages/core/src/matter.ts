@@ -168,7 +168,13 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
     },
 
     async matte(input: TInput, options: MatteOptions = {}): Promise<MatteResult> {
+      if (options === null || typeof options !== 'object') {
+        throw new MatteError('INVALID_OPTION', 'matte() options must be an object such as { signal }.')
+      }
       const { signal } = options
+      if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
+        throw new MatteError('INVALID_OPTION', 'options.signal must be an AbortSignal.')
+      }
       check(signal)
       const t0 = now()
       const image = await decode(input, { signal })

@@ -63,7 +63,7 @@ describe('createMatter (onnxruntime-node + sharp)', () => {
   })
 
   it('validates its options', async () => {
-    await expect(createMatter(undefined as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(createMatter(null as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' }) // no options = the official model
     await expect(createMatter({ model: 42 as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(createMatter({ model: MODEL, maxPixels: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(createMatter({ model: MODEL, session: { intraOpNumThreads: 1.5 } })).rejects.toMatchObject({
@@ -120,5 +120,40 @@ describe('outputs', () => {
       expect(comp[i * 3]).toBe(Math.round((fg * a + 255 * (255 - a)) / 255))
     }
     await expect(renderOutput(result, 'sepia' as never)).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  })
+})
+
+describe('inference thread', () => {
+  it("'worker' (default) keeps the event loop free during inference; 'main' blocks it; same mattes", async () => {
+    const main = await createMatter({ model: MODEL, inferenceThread: 'main' })
+    try {
+      const countTicks = async (m: typeof matter): Promise<{ ticks: number; data: Uint8Array }> => {
+        let ticks = 0
+        const timer = setInterval(() => ticks++, 2)
+        const r = await m.matte(variant('rgb-600x400-baseline.jpg'))
+        clearInterval(timer)
+        return { ticks, data: r.matte.data }
+      }
+      const w = await countTicks(matter)
+      const m = await countTicks(main)
+      expect(Buffer.from(w.data).equals(Buffer.from(m.data))).toBe(true)
+      expect(w.ticks).toBeGreaterThan(m.ticks + 10)
+    } finally {
+      await main.dispose()
+    }
+    await expect(createMatter({ model: MODEL, inferenceThread: 'gpu' as never })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  })
+
+  it('an idle, undisposed Matter does not keep the process alive', async () => {
+    const { execFileSync } = await import('node:child_process')
+    const script = `import { createMatter } from ${JSON.stringify(new URL('./index.ts', import.meta.url).pathname)}
+const m = await createMatter({ model: ${JSON.stringify(MODEL)} })
+await m.matte(${JSON.stringify(variant('grey-320x240.png'))})
+console.log('done')`
+    const out = execFileSync(process.execPath, ['--conditions=@mattekit/source', '--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(out.trim()).toBe('done')
   })
 })

@@ -2,9 +2,23 @@
  * `createMatter` for Node: core's pipeline bound to onnxruntime-node and sharp.
  */
 import { performance } from 'node:perf_hooks'
-import { MatteError, abortError, createMatterCore, throwIfAborted, type Matter, type RgbImage } from '@mattekit/core'
+import {
+  type CustomModelSource,
+  MatteError,
+  type ModelProgressEvent,
+  type ModelVariant,
+  abortError,
+  createMatterCore,
+  isMatteError,
+  throwIfAborted,
+  type Matter,
+  type ModelSession,
+  type RgbImage,
+} from '@mattekit/core'
 import { decodeImage, fromRawPixels, type RawPixels } from './image-io.js'
+import { ensureModel } from './model/models.js'
 import { type NodeSessionOptions, createOrtSession } from './ort-session.js'
+import { createOrtWorkerSession } from './ort-worker.js'
 
 /**
  * What `matte()` accepts in Node:
@@ -14,22 +28,56 @@ import { type NodeSessionOptions, createOrtSession } from './ort-session.js'
  */
 export type NodeImageInput = string | Uint8Array | RawPixels
 
+/**
+ * Which MODNet model {@link createMatter} loads:
+ * - a path to an `.onnx` file, or its bytes (used as they are);
+ * - `{ variant: 'fp32' | 'fp16' | 'uint8' }`: an official file, downloaded once into the cache,
+ *   verified against its pinned SHA-256 (see `ensureModel`);
+ * - `{ url, sha256, bytes? }`: your own model, delivered the same way. A URL without its hash is
+ *   never trusted, so a plain URL string is refused.
+ */
+export type NodeModelOption = string | Uint8Array | { readonly variant: ModelVariant } | CustomModelSource
+
 /** Options of {@link createMatter}. */
 export interface NodeMatterOptions {
   /**
-   * The MODNet ONNX model: a path to the `.onnx` file, or its bytes.
-   * (Downloading and caching the official weights by default arrives with model delivery.)
+   * The MODNet ONNX model; see {@link NodeModelOption}.
+   * @defaultValue `{ variant: 'fp32' }`: the official model, fetched once and cached
    */
-  readonly model: string | Uint8Array
+  readonly model?: NodeModelOption
+  /**
+   * Where delivered models are cached.
+   * @defaultValue `MATTEKIT_CACHE_DIR`, else the OS user cache (e.g. `~/.cache/mattekit/models`)
+   */
+  readonly cacheDir?: string
+  /**
+   * Never download: use the cached model or fail with `MODEL_NOT_CACHED`.
+   * @defaultValue `MATTEKIT_OFFLINE`, else false
+   */
+  readonly offline?: boolean
+  /**
+   * Base URL of a mirror of the official files (`<mirror>/onnx/model.onnx`).
+   * @defaultValue `MATTEKIT_MODEL_MIRROR`, else the pinned Hugging Face revision
+   */
+  readonly mirror?: string
+  /** Progress of a model download (download, retry, wait, verify, ready). */
+  readonly onProgress?: (event: ModelProgressEvent) => void
   /** onnxruntime-node session options (threads, execution providers). */
   readonly session?: NodeSessionOptions
+  /**
+   * Where the model runs: `'worker'`, a worker thread, so inference never blocks the event loop
+   * and the next image's decoding and preprocessing overlap it; or `'main'`, the calling thread
+   * (onnxruntime-node's own behaviour: each run blocks the event loop for its whole duration).
+   * @defaultValue `'worker'`
+   */
+  readonly inferenceThread?: 'worker' | 'main'
   /**
    * Largest image accepted, in pixels; larger images fail with `IMAGE_TOO_LARGE` before any big
    * allocation (protects servers from decompression bombs).
    * @defaultValue 100 000 000 (e.g. 10000x10000)
    */
   readonly maxPixels?: number
-  /** Cancels model loading. */
+  /** Cancels model delivery and loading (a download in progress stops and leaves no file). */
   readonly signal?: AbortSignal
 }
 
@@ -40,35 +88,100 @@ function isRawPixels(input: unknown): input is RawPixels {
   return typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && 'data' in input && 'width' in input
 }
 
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
+
+/** Loads the model the options name: a path or bytes as given, anything else through delivery. */
+async function loadSession(options: NodeMatterOptions): Promise<ModelSession> {
+  const { model, signal } = options
+  const open = options.inferenceThread === 'main' ? createOrtSession : createOrtWorkerSession
+  if (typeof model === 'string' || model instanceof Uint8Array) return open(model, options.session)
+  const deliver = (verify: 'size' | 'full') =>
+    ensureModel(model, {
+      cacheDir: options.cacheDir,
+      offline: options.offline,
+      mirror: options.mirror,
+      onProgress: options.onProgress,
+      signal,
+      verify,
+    })
+  const delivered = await deliver('size')
+  throwIfAborted(signal)
+  try {
+    return await open(delivered.path, options.session)
+  } catch (error) {
+    // A cached file of the right size that does not load: re-hash it; if it was corrupt, it was
+    // removed and downloaded again, so try once more.
+    if (!delivered.cached || !isMatteError(error, 'MODEL_LOAD')) throw error
+    const again = await deliver('full')
+    if (again.cached) throw error
+    return open(again.path, options.session)
+  }
+}
+
 /**
  * Loads MODNet into onnxruntime-node and returns a {@link NodeMatter}.
  *
- * @param options - the model and runtime options
+ * With no `model`, the official fp32 MODNet is used: downloaded once from its pinned Hugging Face
+ * revision, verified (size and SHA-256) and cached; later runs load it from the cache, offline.
+ *
+ * @param options - the model, its delivery, and runtime options
  * @returns a ready Matter; dispose it when done (or use `await using`)
- * @throws {@link MatteError} `MODEL_LOAD`, `INVALID_OPTION`, `ABORTED`
+ * @throws {@link MatteError} `MODEL_LOAD`, `MODEL_FETCH`, `MODEL_INTEGRITY`, `MODEL_NOT_CACHED`,
+ *   `INVALID_OPTION`, `ABORTED`
  * @example
  * ```ts
  * import { createMatter, encodePng } from '@mattekit/node'
  * import { writeFile } from 'node:fs/promises'
  *
- * await using matter = await createMatter({ model: 'modnet.onnx' })
+ * await using matter = await createMatter() // official fp32, fetched once, then cached
  * const { matte } = await matter.matte('portrait.jpg')
  * await writeFile('portrait-alpha.png', await encodePng(matte))
  * ```
+ * @example
+ * ```ts
+ * await createMatter({ model: 'modnet.onnx' })                        // a local file
+ * await createMatter({ model: { variant: 'uint8' }, offline: true })  // cached quantised model only
+ * await createMatter({ model: { url: 'https://example.com/modnet.onnx', sha256: '…' } })
+ * ```
  */
-export async function createMatter(options: NodeMatterOptions): Promise<NodeMatter> {
+export async function createMatter(options: NodeMatterOptions = {}): Promise<NodeMatter> {
   if (options === null || typeof options !== 'object') {
-    throw new MatteError('INVALID_OPTION', 'createMatter() needs an options object, e.g. { model: "modnet.onnx" }.')
+    throw new MatteError('INVALID_OPTION', 'createMatter() takes an options object, e.g. { model: "modnet.onnx" }, or nothing.')
   }
   const { model, maxPixels, signal } = options
-  if (typeof model !== 'string' && !(model instanceof Uint8Array)) {
-    throw new MatteError('INVALID_OPTION', 'options.model must be a path to a MODNet .onnx file or its bytes.')
+  if (typeof model === 'string' && URL_LIKE.test(model)) {
+    throw new MatteError(
+      'INVALID_OPTION',
+      `options.model looks like a URL (${model}). Pass { url, sha256 } so the download can be verified; ` +
+        'a model fetched without a pinned SHA-256 is never trusted.',
+    )
+  }
+  const valid =
+    model === undefined ||
+    typeof model === 'string' ||
+    model instanceof Uint8Array ||
+    (typeof model === 'object' && model !== null && ('variant' in model || 'url' in model))
+  if (!valid) {
+    throw new MatteError(
+      'INVALID_OPTION',
+      'options.model must be a path to a MODNet .onnx file, its bytes, { variant }, or { url, sha256 }.',
+    )
+  }
+  if (options.inferenceThread !== undefined && options.inferenceThread !== 'worker' && options.inferenceThread !== 'main') {
+    throw new MatteError('INVALID_OPTION', `options.inferenceThread must be 'worker' or 'main', got ${String(options.inferenceThread)}.`)
   }
   if (maxPixels !== undefined && !(Number.isInteger(maxPixels) && maxPixels > 0)) {
     throw new MatteError('INVALID_OPTION', `options.maxPixels must be a positive integer, got ${String(maxPixels)}.`)
   }
+  for (const name of ['intraOpNumThreads', 'interOpNumThreads'] as const) {
+    // Checked here too, so that a bad option fails before a model download rather than after.
+    const value = options.session?.[name]
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
+      throw new MatteError('INVALID_OPTION', `session.${name} must be a non-negative integer (0 = default), got ${String(value)}.`)
+    }
+  }
   throwIfAborted(signal)
-  const session = await createOrtSession(model, options.session)
+  const session = await loadSession(options)
   if (signal?.aborted) {
     await session.dispose()
     throw abortError(signal)

@@ -23,12 +23,21 @@ export {
   blur,
   composite,
   cutout,
+  createStabilizer,
   defaultBlurRadius,
+  estimateForeground,
   fitCover,
   parseColor,
 } from '@mattekit/core'
 export type {
   Background,
+  ComposeOptions,
+  ForegroundMethod,
+  ForegroundOptions,
+  StabilizedFrame,
+  Stabilizer,
+  StabilizerMode,
+  StabilizerOptions,
   Matte,
   MatteErrorCode,
   MatteOptions,
@@ -40,3 +49,44 @@ export type {
   RgbImage,
   Size,
 } from '@mattekit/core'
+export type { NodeModelOption } from './create-matter.js'
+export { ensureModel, listModels, verifyModels, clearModels, createNodeHasher, nodeFetch } from './model/models.js'
+export type {
+  ClearModelsOptions,
+  EnsuredModel,
+  EnsureModelOptions,
+  ModelCacheListing,
+  ModelCacheOptions,
+  OfficialModelStatus,
+  VerifiedModel,
+  VerifyModelsOptions,
+} from './model/models.js'
+export { MODEL_ENV, resolveCacheDir } from './model/cache-dir.js'
+export type { CacheDirOptions } from './model/cache-dir.js'
+export { createFileModelStore } from './model/file-store.js'
+export type { FileModelStore, FileModelStoreOptions } from './model/file-store.js'
+export {
+  MODEL_VARIANTS,
+  MODNET_BASE_URL,
+  MODNET_LICENSE_NOTICE,
+  MODNET_MODELS,
+  MODNET_REVISION,
+  createSha256,
+  deliverModel,
+  resolveModel,
+} from '@mattekit/core'
+export type {
+  CustomModelSource,
+  DeliverOptions,
+  FetchLike,
+  Hasher,
+  ModelProgressEvent,
+  ModelSource,
+  ModelStore,
+  ModelVariant,
+  OfficialModelFile,
+  PartialModel,
+  ResolvedModel,
+} from '@mattekit/core'
+export { matteVideo } from './video.js'
+export type { MatteVideoOptions, MatteVideoResult, VideoOutputKind, VideoProgress } from './video.js'

@@ -63,9 +63,13 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
   const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node')
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
+    // Plain CommonJS that needs no loader or flag of the parent (e.g. --input-type=module would
+    // make the eval'd source ESM and break require).
+    execArgv: [],
     workerData: { ortPath, model, options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
   })
-  worker.unref()
+  // The worker is ref'd (keeps the process alive) while loading, running or disposing, and
+  // unref'd when idle, so an idle Matter never holds a process open.
   const pending = new Map<number, Pending>()
   let nextId = 0
   let failure: Error | undefined
@@ -98,6 +102,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
     )
   }
 
+  worker.unref()
   worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; message?: string }) => {
     const p = pending.get(msg.id)
     if (!p) return
@@ -121,6 +126,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
     dispose(): Promise<void> {
       disposed ??= (async () => {
         if (!failure) {
+          worker.ref()
           await new Promise<void>((resolve) => {
             worker.once('message', () => resolve())
             worker.once('exit', () => resolve())

@@ -237,9 +237,9 @@ class FrameReader {
 }
 
 /** Writes a frame to the encoder, honouring back-pressure; rejects if the encoder goes away. */
-function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
+function write(stream: NodeJS.WritableStream & { destroyed?: boolean }, data: Uint8Array): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const fail = (error?: Error): void => {
+    const fail = (error?: Error | null): void => {
       cleanup()
       reject(new MatteError('OUTPUT', `The ffmpeg encoder stopped taking frames${error ? `: ${error.message}` : ''}.`, { cause: error }))
     }
@@ -253,9 +253,10 @@ function write(stream: NodeJS.WritableStream, data: Uint8Array): Promise<void> {
       stream.off('close', onClose)
       stream.off('drain', onDrain)
     }
+    if (stream.destroyed) return fail()
     stream.on('error', fail)
     stream.on('close', onClose)
-    if (stream.write(data)) {
+    if (stream.write(data, (error) => error && fail(error))) {
       cleanup()
       resolvePromise()
     } else {
@@ -269,7 +270,19 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stderr: str
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000)
   })
-  return new Promise((r) => child.on('close', (code) => r({ code, stderr })))
+  // 'exit', not 'close': 'close' also waits for our end of the child's stdin, which stays open
+  // when the child dies before we finished writing. Give stderr a moment to drain after exit.
+  return new Promise((resolvePromise) =>
+    child.on('exit', (code, signal) => {
+      const done = (): void => resolvePromise({ code: code ?? (signal ? 128 : null), stderr })
+      if (!child.stderr || child.stderr.readableEnded) return done()
+      const timer = setTimeout(done, 200)
+      child.stderr.once('end', () => {
+        clearTimeout(timer)
+        done()
+      })
+    }),
+  )
 }
 
 /**
@@ -339,6 +352,14 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   spawnFailure.catch(() => undefined)
   const decoderExit = exited(decoder)
   const encoderExit = exited(encoderProcess)
+  let finishing = false
+  // The encoder must not exit before we close its input: if it does, stop at once.
+  const encoderDied = encoderExit.then(({ code, stderr }) => {
+    if (!finishing) {
+      throw new MatteError('OUTPUT', `ffmpeg stopped encoding ${output} (exit ${String(code)}): ${stderr.trim().split('\n').pop() ?? ''}`)
+    }
+  })
+  encoderDied.catch(() => undefined)
   const kill = (): void => {
     decoder.kill('SIGKILL')
     encoderProcess.kill('SIGKILL')
@@ -356,7 +377,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       if (kind === 'matte') out = matte.data
       else if (kind === 'alpha') out = cutout(image, matte, compose).data
       else out = composite(image, matte, background!, compose).data
-      await Promise.race([write(encoderProcess.stdin!, out), spawnFailure])
+      await Promise.race([write(encoderProcess.stdin!, out), spawnFailure, encoderDied])
       frames++
       const elapsedMs = Date.now() - started
       options.onProgress?.({
@@ -389,6 +410,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     while (inflight.length) await finish(await inflight.shift()!)
     const last = stabilizer?.flush()
     if (last) await emit(last.matte, held.shift()!)
+    finishing = true
     encoderProcess.stdin!.end()
     const [dec, enc] = await Promise.all([decoderExit, encoderExit])
     throwIfAborted(signal)

@@ -9,7 +9,15 @@ import { parseArgs } from 'node:util'
 import { isMatteError, MatteError } from '@mattekit/core'
 import { createMatter } from '../create-matter.js'
 import { type OutputKind, renderOutput } from '../encode.js'
-import { ProgressBar } from './progress.js'
+import {
+  MODEL_ACTIONS,
+  MODEL_FLAGS,
+  cacheOptionsFromFlags,
+  isUsageError,
+  modelSourceFromFlags,
+  runModels,
+} from './models.js'
+import { ProgressBar, downloadReporter } from './progress.js'
 
 /** Where the CLI writes; injectable for tests. */
 export interface CliIo {
@@ -25,15 +33,25 @@ const OUTPUT_KINDS: readonly OutputKind[] = ['alpha', 'cutout', 'composite']
 export const HELP = `mattekit: portrait matting with MODNet (official pre/post-processing, exact).
 
 Usage
-  mattekit <input...> -o <output> --model <model.onnx> [options]
+  mattekit <input...> -o <output> [--model <model.onnx>] [options]
+  mattekit models fetch|list|verify|clear [--variant fp32|fp16|uint8]   (see mattekit models --help)
 
 Inputs are image files (JPEG, PNG, WebP) or directories of them. With one input file, <output>
 is the PNG to write (or a directory to write <stem>.png into); with several inputs or a
 directory, <output> is a directory and each image gives <output>/<stem>.png.
 
+Without --model, the official MODNet (fp32) is downloaded once from its pinned Hugging Face
+revision, verified (size and SHA-256) and cached; later runs work offline.
+
 Options
   -o, --output-path <path>  where to write (file or directory)
-  -m, --model <path>        the MODNet ONNX model
+  -m, --model <path>        a local MODNet ONNX model file
+      --variant <v>         the official model to use: fp32 (default), fp16 or uint8
+      --model-url <url>     a custom model to download and cache (https; http only on localhost)...
+      --model-sha256 <hex>  ...and the SHA-256 it must have (required with --model-url)
+      --cache-dir <dir>     model cache directory (default: MATTEKIT_CACHE_DIR, else the OS user cache)
+      --mirror <url>        base URL serving the official files (default: MATTEKIT_MODEL_MIRROR)
+      --offline             never download (also MATTEKIT_OFFLINE=1); fail if the model is not cached
       --output <kind>       alpha (default): 8-bit grey matte, same size as the input
                             cutout: RGBA PNG, the matte as alpha
                             composite: RGB PNG over --background
@@ -134,6 +152,10 @@ async function writeAtomic(path: string, data: Uint8Array, temps: Set<string>): 
  */
 export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
   const say = (s: string): boolean => io.stderr.write(s)
+  // `mattekit models <action>`; a directory named "models" is still an input when no action follows.
+  if (argv[0] === 'models' && (argv.length === 1 || MODEL_ACTIONS.has(argv[1]!) || argv[1] === '--help' || argv[1] === '-h')) {
+    return runModels(argv.slice(1), io)
+  }
   let args: ReturnType<typeof parse>
   try {
     args = parse(argv)
@@ -154,13 +176,25 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const problems: string[] = []
   if (positionals.length === 0) problems.push('no input given')
   if (!values['output-path']) problems.push('no output given (-o <path>)')
-  if (!values.model) problems.push('no model given (--model <model.onnx>)')
+  let source: ReturnType<typeof modelSourceFromFlags>
+  try {
+    source = modelSourceFromFlags(values)
+    if (values.model !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(values.model)) {
+      problems.push('--model takes a local file; for a URL use --model-url <url> --model-sha256 <hex>')
+    } else if (values.model !== undefined && (source !== undefined || values['cache-dir'] !== undefined || values.mirror !== undefined)) {
+      problems.push('--model (a local file) goes without --variant, --model-url, --model-sha256, --cache-dir and --mirror')
+    }
+  } catch (error) {
+    if (!isUsageError(error)) throw error
+    problems.push(error.message)
+  }
   if (!OUTPUT_KINDS.includes(kind)) problems.push(`--output must be one of ${OUTPUT_KINDS.join(', ')}`)
   if (values.background !== undefined && kind !== 'composite') problems.push('--background goes with --output composite')
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
   if (problems.length) {
-    say(`mattekit: ${problems.join('; ')}\nRun "mattekit --help" for usage.\n`)
+    const hint = positionals[0] === 'models' ? ' (for the model cache: mattekit models fetch|list|verify|clear)' : ''
+    say(`mattekit: ${problems.join('; ')}\nRun "mattekit --help" for usage${hint}.\n`)
     return 2
   }
   const outputPath = values['output-path']!
@@ -195,9 +229,20 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 
   const t0 = performance.now()
   let matter
+  const label = source && 'url' in source ? source.url : `MODNet ${source?.variant ?? 'fp32'}`
+  const reporter = downloadReporter(io.stderr, { tty: Boolean(io.stderr.isTTY), label })
   try {
-    matter = await createMatter({ model: values.model!, session: { intraOpNumThreads: threads }, signal: io.signal })
+    matter = await createMatter({
+      ...(values.model !== undefined ? { model: values.model } : { model: source, ...cacheOptionsFromFlags(values), onProgress: reporter.onProgress }),
+      session: { intraOpNumThreads: threads },
+      signal: io.signal,
+    })
   } catch (error) {
+    reporter.clear()
+    if (io.signal?.aborted) {
+      say('mattekit: interrupted\n')
+      return 130
+    }
     const code = isMatteError(error) ? error.code : 'MODEL_LOAD'
     say(`mattekit: ${code}: ${(error as Error).message}\n`)
     return 1
@@ -269,6 +314,7 @@ function parse(argv: readonly string[]) {
       output: { type: 'string' },
       background: { type: 'string' },
       threads: { type: 'string' },
+      ...MODEL_FLAGS,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
