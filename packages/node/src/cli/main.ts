@@ -1,14 +1,14 @@
 /**
  * The `mattekit` command: mattes images (files or directories) into PNGs, atomically.
  */
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { readdir, realpath, rename, stat, unlink, writeFile, mkdir } from 'node:fs/promises'
+import { readdir, realpath, stat, unlink, mkdir } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { isMatteError, MatteError } from '@mattekit/core'
-import { createMatter } from '../create-matter.js'
+import { isMatteError, MatteError, type MatteTimings } from '@mattekit/core'
+import { createMatter, type NodeMatter } from '../create-matter.js'
 import { type OutputKind, renderOutput } from '../encode.js'
+import { writeFileAtomic } from '../fs-atomic.js'
 import {
   MODEL_ACTIONS,
   MODEL_FLAGS,
@@ -34,6 +34,7 @@ export const HELP = `mattekit: portrait matting with MODNet (official pre/post-p
 
 Usage
   mattekit <input...> -o <output> [--model <model.onnx>] [options]
+  mattekit video <input> -o <output> [options]                         (see mattekit video --help)
   mattekit models fetch|list|verify|clear [--variant fp32|fp16|uint8]   (see mattekit models --help)
 
 Inputs are image files (JPEG, PNG, WebP) or directories of them. With one input file, <output>
@@ -57,6 +58,12 @@ Options
                             composite: RGB PNG over --background
       --background <bg>     for composite: blur (default), blur:<radius>, a colour
                             (#00b140, rgb(0,177,64), white, greenscreen...) or an image path
+      --foreground <f>      observed (default) or estimate: estimate the subject's colours at
+                            soft edges so no tint of the old background shows (cutout, composite)
+      --concurrency <n>     images in flight at once (default 2: decoding and encoding overlap
+                            the model); memory stays bounded whatever the number of inputs
+      --skip-existing       skip inputs whose output already exists (outputs are only ever
+                            written complete, so an interrupted run can simply be started again)
       --threads <n>         onnxruntime intra-op threads (default: one per core)
       --json                print a machine-readable summary on stdout
   -h, --help                show this help
@@ -75,11 +82,12 @@ interface JobReport {
   input: string
   output: string
   ok: boolean
+  skipped?: boolean
   error?: { code: string; message: string }
   width?: number
   height?: number
   modelSize?: { width: number; height: number }
-  timings?: Record<string, number>
+  timings?: MatteTimings
 }
 
 class UsageError extends Error {}
@@ -129,21 +137,6 @@ async function planJobs(inputs: readonly string[], outputPath: string): Promise<
   return files.map((input) => ({ input, output: join(outputPath, `${basename(input, extname(input))}.png`) }))
 }
 
-/** Writes `data` to `path` through a temp file in the same directory and a rename. */
-async function writeAtomic(path: string, data: Uint8Array, temps: Set<string>): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
-  temps.add(temp)
-  try {
-    await writeFile(temp, data, { flag: 'wx' })
-    await rename(temp, path)
-  } catch (error) {
-    await unlink(temp).catch(() => undefined)
-    throw new MatteError('OUTPUT', `Could not write ${path}: ${(error as Error).message}`, { cause: error })
-  } finally {
-    temps.delete(temp)
-  }
-}
-
 /**
  * Runs the CLI with `argv` (without `node` and the script) and returns the exit status.
  *
@@ -155,6 +148,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   // `mattekit models <action>`; a directory named "models" is still an input when no action follows.
   if (argv[0] === 'models' && (argv.length === 1 || MODEL_ACTIONS.has(argv[1]!) || argv[1] === '--help' || argv[1] === '-h')) {
     return runModels(argv.slice(1), io)
+  }
+  if (argv[0] === 'video' && argv.length > 1 && !(await stat('video').then(() => true, () => false))) {
+    const { runVideo } = await import('./video.js')
+    return runVideo(argv.slice(1), io)
   }
   let args: ReturnType<typeof parse>
   try {
@@ -192,6 +189,11 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   if (values.background !== undefined && kind !== 'composite') problems.push('--background goes with --output composite')
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
+  const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency)
+  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) problems.push('--concurrency needs a whole number from 1 to 64')
+  const foreground = (values.foreground ?? 'observed') as 'observed' | 'estimate'
+  if (foreground !== 'observed' && foreground !== 'estimate') problems.push('--foreground must be observed or estimate')
+  if (values.foreground !== undefined && kind === 'alpha') problems.push('--foreground goes with --output cutout or composite')
   if (problems.length) {
     const hint = positionals[0] === 'models' ? ' (for the model cache: mattekit models fetch|list|verify|clear)' : ''
     say(`mattekit: ${problems.join('; ')}\nRun "mattekit --help" for usage${hint}.\n`)
@@ -228,11 +230,94 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   }
 
   const t0 = performance.now()
-  let matter
+  const matter = await loadMatter(values, source, threads, io)
+  if (typeof matter === 'number') return matter
+
+  const temps = new Set<string>()
+  const reports: (JobReport | undefined)[] = new Array(jobs.length)
+  let finished = 0
+  const bar = io.stderr.isTTY && !values.json && jobs.length > 1 ? new ProgressBar(io.stderr, jobs.length) : undefined
+  const runJob = async (job: Job): Promise<JobReport> => {
+    const report: JobReport = { input: job.input, output: job.output, ok: false }
+    try {
+      const pre = preflight.get(job)
+      if (pre) throw pre
+      if (values['skip-existing'] && (await stat(job.output).then((s) => s.isFile() && s.size > 0, () => false))) {
+        return { ...report, ok: true, skipped: true }
+      }
+      const result = await matter.matte(job.input, { signal: io.signal })
+      const png = await renderOutput(result, kind, values.background ?? 'blur', { foreground })
+      await writeFileAtomic(job.output, png, temps)
+      return { ...report, ok: true, width: result.matte.width, height: result.matte.height, modelSize: result.modelSize, timings: result.timings }
+    } catch (error) {
+      const code = isMatteError(error) ? error.code : 'INTERNAL'
+      const message = (error as Error).message
+      bar?.clear()
+      if (!(code === 'ABORTED' && io.signal?.aborted)) say(`mattekit: ${job.input}: ${code}: ${message}\n`)
+      return { ...report, error: { code, message } }
+    }
+  }
+  // A bounded pipeline: `concurrency` lanes pull the next job; only that many images are in memory.
+  let next = 0
+  const lane = async (): Promise<void> => {
+    while (next < jobs.length && !io.signal?.aborted) {
+      const i = next++
+      bar?.update(finished, basename(jobs[i]!.input))
+      reports[i] = await runJob(jobs[i]!)
+      finished++
+      bar?.update(finished, basename(jobs[i]!.input))
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, lane))
+  } finally {
+    bar?.done()
+    await Promise.all([...temps].map((t) => unlink(t).catch(() => undefined)))
+    await matter.dispose()
+  }
+  const interruptedRun = io.signal?.aborted ?? false
+  const done = reports.filter((r): r is JobReport => r !== undefined && !(interruptedRun && r.error?.code === 'ABORTED'))
+
+  const failed = done.filter((r) => !r.ok).length
+  const skipped = done.filter((r) => r.skipped).length
+  const interrupted = interruptedRun
+  if (values.json) {
+    const summary = {
+      ok: done.length - failed - skipped,
+      failed,
+      skipped,
+      notRun: jobs.length - done.length,
+      interrupted,
+      totalMs: Math.round(performance.now() - t0),
+      results: done,
+    }
+    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
+  } else if (jobs.length > 1) {
+    say(
+      `mattekit: ${done.length - failed - skipped} of ${jobs.length} images matted` +
+        `${skipped ? `, ${skipped} skipped (output exists)` : ''}${failed ? `, ${failed} failed` : ''}\n`,
+    )
+  }
+  if (interrupted) return 130
+  return failed > 0 ? 1 : 0
+}
+
+type CliValues = ReturnType<typeof parse>['values']
+
+/**
+ * Loads the model the flags name (a local file, or the cached official/custom model, downloaded
+ * with a progress bar when needed). Returns the Matter, or the exit status after printing why not.
+ */
+export async function loadMatter(
+  values: Pick<CliValues, 'model' | keyof typeof MODEL_FLAGS>,
+  source: ReturnType<typeof modelSourceFromFlags>,
+  threads: number | undefined,
+  io: CliIo,
+): Promise<NodeMatter | number> {
   const label = source && 'url' in source ? source.url : `MODNet ${source?.variant ?? 'fp32'}`
   const reporter = downloadReporter(io.stderr, { tty: Boolean(io.stderr.isTTY), label })
   try {
-    matter = await createMatter({
+    return await createMatter({
       ...(values.model !== undefined ? { model: values.model } : { model: source, ...cacheOptionsFromFlags(values), onProgress: reporter.onProgress }),
       session: { intraOpNumThreads: threads },
       signal: io.signal,
@@ -240,67 +325,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   } catch (error) {
     reporter.clear()
     if (io.signal?.aborted) {
-      say('mattekit: interrupted\n')
+      io.stderr.write('mattekit: interrupted\n')
       return 130
     }
     const code = isMatteError(error) ? error.code : 'MODEL_LOAD'
-    say(`mattekit: ${code}: ${(error as Error).message}\n`)
+    io.stderr.write(`mattekit: ${code}: ${(error as Error).message}\n`)
     return 1
   }
-
-  const temps = new Set<string>()
-  const reports: JobReport[] = []
-  const bar = io.stderr.isTTY && !values.json && jobs.length > 1 ? new ProgressBar(io.stderr, jobs.length) : undefined
-  try {
-    for (const job of jobs) {
-      if (io.signal?.aborted) break
-      bar?.update(reports.length, basename(job.input))
-      const report: JobReport = { input: job.input, output: job.output, ok: false }
-      try {
-        const pre = preflight.get(job)
-        if (pre) throw pre
-        const result = await matter.matte(job.input, { signal: io.signal })
-        const png = await renderOutput(result, kind, values.background ?? 'blur')
-        await writeAtomic(job.output, png, temps)
-        Object.assign(report, {
-          ok: true,
-          width: result.matte.width,
-          height: result.matte.height,
-          modelSize: result.modelSize,
-          timings: result.timings,
-        })
-      } catch (error) {
-        const code = isMatteError(error) ? error.code : 'INTERNAL'
-        const message = (error as Error).message
-        report.error = { code, message }
-        bar?.clear()
-        say(`mattekit: ${job.input}: ${code}: ${message}\n`)
-      }
-      reports.push(report)
-    }
-  } finally {
-    bar?.done()
-    await Promise.all([...temps].map((t) => unlink(t).catch(() => undefined)))
-    await matter.dispose()
-  }
-
-  const failed = reports.filter((r) => !r.ok).length
-  const interrupted = io.signal?.aborted ?? false
-  if (values.json) {
-    const summary = {
-      ok: reports.length - failed,
-      failed,
-      skipped: jobs.length - reports.length,
-      interrupted,
-      totalMs: Math.round(performance.now() - t0),
-      results: reports,
-    }
-    io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
-  } else if (jobs.length > 1) {
-    say(`mattekit: ${reports.length - failed} of ${jobs.length} images matted${failed ? `, ${failed} failed` : ''}\n`)
-  }
-  if (interrupted) return 130
-  return failed > 0 ? 1 : 0
 }
 
 function parse(argv: readonly string[]) {
@@ -314,6 +345,9 @@ function parse(argv: readonly string[]) {
       output: { type: 'string' },
       background: { type: 'string' },
       threads: { type: 'string' },
+      foreground: { type: 'string' },
+      concurrency: { type: 'string' },
+      'skip-existing': { type: 'boolean' },
       ...MODEL_FLAGS,
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -323,7 +357,7 @@ function parse(argv: readonly string[]) {
 }
 
 /** This package's version, read from its package.json (from src/cli/ or from dist/). */
-const VERSION = ((): string => {
+export const VERSION = ((): string => {
   for (const rel of ['../package.json', '../../package.json']) {
     try {
       const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string }

@@ -13,12 +13,22 @@ export class ProgressBar {
 
   /** Redraws the bar with `done` items finished and `label` in progress. */
   update(done: number, label: string): void {
-    const filled = Math.round((done / this.total) * this.width)
     const elapsed = (Date.now() - this.started) / 1000
     const eta = done > 0 ? Math.round((elapsed / done) * (this.total - done)) : undefined
+    this.draw(done, this.total, label, eta)
+  }
+
+  /** Redraws the bar for video frames: `total` may be unknown; `etaMs` comes from the caller. */
+  frames(done: number, total: number | undefined, etaMs: number | undefined): void {
+    this.draw(done, total, 'frames', etaMs === undefined ? undefined : Math.round(etaMs / 1000))
+  }
+
+  private draw(done: number, total: number | undefined, label: string, etaS: number | undefined): void {
+    const filled = total ? Math.min(this.width, Math.round((done / total) * this.width)) : 0
+    const count = total ? `${String(done).padStart(String(total).length)}/${total}` : String(done)
     const line =
-      `[${'#'.repeat(filled)}${'-'.repeat(this.width - filled)}] ${String(done).padStart(String(this.total).length)}/${this.total}` +
-      `  ${label.slice(0, 40)}${eta === undefined ? '' : `  ETA ${eta}s`}`
+      `[${'#'.repeat(filled)}${'-'.repeat(this.width - filled)}] ${count}` +
+      `  ${label.slice(0, 40)}${etaS === undefined ? '' : `  ETA ${etaS}s`}`
     this.out.write(`\r${line}${' '.repeat(Math.max(0, this.lastLength - line.length))}`)
     this.lastLength = line.length
   }

@@ -159,4 +159,60 @@ describe('mattekit CLI', () => {
     }
     expect(stderr).not.toMatch(/internal error/)
   })
+
+  it('--skip-existing resumes an interrupted batch; --concurrency bounds the images in flight', async () => {
+    const input = join(dir, 'resume-in')
+    const out = join(dir, 'resume-out')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(input, { recursive: true })
+    for (const [i, f] of ['grey-320x240.png', 'rgb-300x200-444.jpg', 'rgba-300x200.png'].entries()) {
+      copyFileSync(join(FIXTURES, 'variants', f), join(input, `r${i}${f.slice(f.lastIndexOf('.'))}`))
+    }
+    const first = await run([input, '-o', out, '--model', MODEL, '--concurrency', '3', '--json'])
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ ok: 3, failed: 0, skipped: 0 })
+    const before = statSync(join(out, 'r1.png')).mtimeMs
+    rmSync(join(out, 'r2.png')) // as if the run had been interrupted before the last image
+    const again = await run([input, '-o', out, '--model', MODEL, '--skip-existing', '--json'])
+    expect(again.code).toBe(0)
+    const summary = JSON.parse(again.stdout)
+    expect(summary).toMatchObject({ ok: 1, skipped: 2, failed: 0 })
+    expect(statSync(join(out, 'r1.png')).mtimeMs).toBe(before)
+    expect(files(out)).toEqual(['r0.png', 'r1.png', 'r2.png'])
+    expect((await run([input, '-o', out, '--model', MODEL, '--concurrency', '0'])).code).toBe(2)
+  })
+
+  it('--foreground estimate changes only soft-edge colours of a cut-out', async () => {
+    const src = join(FIXTURES, 'variants', 'rgb-300x200-444.jpg')
+    const plain = join(dir, 'fg-plain.png')
+    const est = join(dir, 'fg-est.png')
+    expect((await run([src, '-o', plain, '--model', MODEL, '--output', 'cutout'])).code).toBe(0)
+    expect((await run([src, '-o', est, '--model', MODEL, '--output', 'cutout', '--foreground', 'estimate'])).code).toBe(0)
+    const a = await sharp(plain).raw().toBuffer()
+    const b = await sharp(est).raw().toBuffer()
+    let changed = 0
+    for (let i = 0; i < a.length; i += 4) {
+      expect(b[i + 3]).toBe(a[i + 3]) // same alpha
+      if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2]) changed++
+    }
+    expect(changed).toBeGreaterThan(0)
+    expect((await run([src, '-o', est, '--model', MODEL, '--foreground', 'estimate'])).code).toBe(2) // alpha has no colours
+  })
+
+  it('mattekit video: --help, and a clip to a composite MP4 with --json', async () => {
+    const help = await run(['video', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/--stabilizer/)
+    const clip = join(dir, 'cli-clip.mp4')
+    const { execFileSync } = await import('node:child_process')
+    execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(FIXTURES, 'astronaut.png'), '-vf', 'crop=160:120', '-r', '10', '-frames:v', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip])
+    const out = join(dir, 'cli-clip-out.mp4')
+    const r = await run(['video', clip, '-o', out, '--model', MODEL, '--background', 'white', '--stabilizer', 'ofd', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, frames: 4, width: 160, height: 120 })
+    expect((await run(['video', clip, '-o', join(dir, 'x.mp4'), '--model', MODEL, '--stabilizer', 'magic'])).code).toBe(2)
+    const bad = await run(['video', join(FIXTURES, 'bad', 'text.png'), '-o', join(dir, 'y.mp4'), '--model', MODEL])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/INVALID_INPUT/)
+  })
 })
