@@ -1,0 +1,80 @@
+/**
+ * Batch benchmark: `mattekit <dir> -o <dir>` (in-process, default concurrency) on a directory of
+ * mixed photos, in images/s, vs 1 / (bare inference time) over the same images' model inputs,
+ * in one run. Writes bench/results/batch.json.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { Writable } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import * as ort from 'onnxruntime-node'
+import sharp from 'sharp'
+import { modelInputSize } from '../packages/core/src/index.js'
+import { main } from '../packages/node/src/cli/main.js'
+import { round } from './stats.js'
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
+const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
+const COUNT = Number(process.env.BENCH_BATCH_IMAGES ?? 24)
+const sizes = [
+  [1920, 1080, 'jpg'],
+  [1280, 720, 'jpg'],
+  [800, 600, 'png'],
+  [600, 800, 'webp'],
+  [3000, 2000, 'jpg'],
+  [512, 512, 'png'],
+] as const
+
+const tmp = mkdtempSync(join(tmpdir(), 'mattekit-bench-batch-'))
+try {
+  const input = join(tmp, 'in')
+  mkdirSync(input)
+  const modelSizes: { width: number; height: number }[] = []
+  for (let i = 0; i < COUNT; i++) {
+    const [w, h, ext] = sizes[i % sizes.length]!
+    await sharp(join(ROOT, 'fixtures', 'astronaut.png')).resize(w, h, { fit: 'fill' }).modulate({ brightness: 0.8 + (i % 5) * 0.1 }).toFormat(ext).toFile(join(input, `photo-${i}.${ext}`))
+    modelSizes.push(modelInputSize(w, h))
+  }
+
+  // Bare: one run per image at its model input size, back to back, on ready tensors.
+  const bare = await ort.InferenceSession.create(MODEL, { graphOptimizationLevel: 'all', logSeverityLevel: 3 })
+  const tensors = new Map<string, ort.Tensor>()
+  for (const s of modelSizes) {
+    const key = `${s.width}x${s.height}`
+    if (!tensors.has(key)) tensors.set(key, new ort.Tensor('float32', new Float32Array(3 * s.width * s.height).fill(0.1), [1, 3, s.height, s.width]))
+  }
+  for (const t of tensors.values()) await bare.run({ input: t })
+  let t0 = performance.now()
+  for (const s of modelSizes) await bare.run({ input: tensors.get(`${s.width}x${s.height}`)! })
+  const bareSeconds = (performance.now() - t0) / 1000
+  await bare.release()
+
+  const sink = new Writable({ write: (_c, _e, cb) => cb() })
+  const results: { concurrency: number; seconds: number; imagesPerSecond: number; ratio: number }[] = []
+  for (const concurrency of [1, 2, 3]) {
+    const out = join(tmp, `out-${concurrency}`)
+    t0 = performance.now()
+    const code = await main([input, '-o', out, '--model', MODEL, '--concurrency', String(concurrency)], { stdout: sink, stderr: sink })
+    const seconds = (performance.now() - t0) / 1000
+    if (code !== 0) throw new Error(`mattekit exited ${code}`)
+    results.push({ concurrency, seconds: round(seconds, 2), imagesPerSecond: round(COUNT / seconds, 3), ratio: round(bareSeconds / seconds, 3) })
+  }
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+    images: COUNT,
+    mix: sizes.map(([w, h, e]) => `${w}x${h} ${e}`),
+    bareSeconds: round(bareSeconds, 2),
+    bareImagesPerSecond: round(COUNT / bareSeconds, 3),
+    results,
+  }
+  console.log(`\nbatch: ${COUNT} mixed photos; bare inference alone: ${report.bareImagesPerSecond} images/s\n`)
+  console.log('| concurrency | seconds | images/s | ratio to 1/(bare inference) |\n|---|---|---|---|')
+  for (const r of results) console.log(`| ${r.concurrency} | ${r.seconds} | ${r.imagesPerSecond} | ${r.ratio} |`)
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
+  writeFileSync(join(ROOT, 'bench', 'results', 'batch.json'), JSON.stringify(report, null, 2) + '\n')
+  console.log('wrote bench/results/batch.json')
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+}
