@@ -18,11 +18,11 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
 const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
 const COUNT = Number(process.env.BENCH_BATCH_IMAGES ?? 24)
 const sizes = [
-  [1920, 1080, 'jpg'],
-  [1280, 720, 'jpg'],
+  [1920, 1080, 'jpeg'],
+  [1280, 720, 'jpeg'],
   [800, 600, 'png'],
   [600, 800, 'webp'],
-  [3000, 2000, 'jpg'],
+  [3000, 2000, 'jpeg'],
   [512, 512, 'png'],
 ] as const
 
