@@ -87,7 +87,7 @@ export function sniffImageFormat(bytes: Uint8Array, label = 'The input bytes'): 
   if (other !== undefined) {
     throw new MatteError(
       'UNSUPPORTED_FORMAT',
-      `${label} ${verb} a ${other} image; MatteKit decodes JPEG, PNG and WebP only. Convert it to PNG (lossless) or JPEG first.`,
+      `${label} ${verb} ${/^[AEIOU]/.test(other) ? 'an' : 'a'} ${other} image; MatteKit decodes JPEG, PNG and WebP only. Convert it to PNG (lossless) or JPEG first.`,
     )
   }
   const head = bytes.subarray(0, 512)

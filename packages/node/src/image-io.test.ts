@@ -185,11 +185,11 @@ describe('decodeImage on bad inputs', () => {
     'bad/missing-eoi.jpg': { code: 'CORRUPT_IMAGE', opencv: 'image', message: /truncated or damaged/ },
     'bad/truncated.webp': { code: 'CORRUPT_IMAGE', opencv: 'none', message: /could not be decoded as WebP/ },
     'bad/huge-100000x100000.png': { code: 'IMAGE_TOO_LARGE', opencv: 'raises', message: /100000x100000 = 10000000000 pixels/ },
-    'bad/animated.gif': { code: 'UNSUPPORTED_FORMAT', opencv: 'none', message: /is a GIF image.*Convert it to PNG/ },
+    'bad/animated.gif': { code: 'UNSUPPORTED_FORMAT', opencv: 'none', message: /a GIF image.*Convert it to PNG/ },
     'bad/animated.webp': { code: 'UNSUPPORTED_FORMAT', opencv: 'none', message: /animated WebP/ },
     // OpenCV reads BMP and TIFF; MatteKit decodes JPEG, PNG and WebP only.
-    'bad/image.bmp': { code: 'UNSUPPORTED_FORMAT', opencv: 'image', message: /is a BMP image/ },
-    'bad/image.tiff': { code: 'UNSUPPORTED_FORMAT', opencv: 'image', message: /is a TIFF image/ },
+    'bad/image.bmp': { code: 'UNSUPPORTED_FORMAT', opencv: 'image', message: /a BMP image/ },
+    'bad/image.tiff': { code: 'UNSUPPORTED_FORMAT', opencv: 'image', message: /a TIFF image/ },
   }
 
   it('covers every bad fixture', () => {
@@ -263,7 +263,7 @@ describe('decodeImage on bad inputs', () => {
       'Photoshop (PSD)': bytes('8BPS\0\x01'),
     }
     for (const [name, data] of Object.entries(unsupported)) {
-      await expectCode(decodeImage(data), 'UNSUPPORTED_FORMAT', new RegExp(`is an? ${name.replace(/[()/]/g, '\\$&')} image`))
+      await expectCode(decodeImage(data), 'UNSUPPORTED_FORMAT', new RegExp(`an? ${name.replace(/[()/]/g, '\\$&')} image`))
     }
     await expectCode(decodeImage(bytes('<!DOCTYPE html><html><body>404</body></html>')), 'INVALID_INPUT', /HTML page/)
     await expectCode(decodeImage(bytes('{"error": "not found"}')), 'INVALID_INPUT', /looks like text/)

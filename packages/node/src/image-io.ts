@@ -24,8 +24,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
-import { MatteError, isMatteError, raceAbort, throwIfAborted } from '@mattekit/core'
-import type { RgbImage } from '@mattekit/core'
+import { ENCODED_FORMAT_NAMES, MatteError, isMatteError, raceAbort, sniffImageFormat, throwIfAborted } from '@mattekit/core'
+import type { EncodedFormat, RgbImage } from '@mattekit/core'
 
 /** The default {@link DecodeOptions.maxPixels}: 100 megapixels (10000 x 10000). */
 export const DEFAULT_MAX_PIXELS = 100_000_000
@@ -55,9 +55,8 @@ export interface RawPixels {
 }
 
 /** The formats {@link decodeImage} decodes. */
-type Format = 'jpeg' | 'png' | 'webp'
-
-const FORMAT_NAMES: Record<Format, string> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP' }
+type Format = EncodedFormat
+const FORMAT_NAMES = ENCODED_FORMAT_NAMES
 
 /**
  * Decodes an encoded JPEG, PNG or WebP into 8-bit RGB exactly as MODNet's official pipeline
@@ -106,10 +105,7 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   }
   throwIfAborted(signal)
 
-  if (bytes.length === 0) {
-    throw new MatteError('INVALID_INPUT', `${label} ${typeof input === 'string' ? 'is' : 'are'} empty (0 bytes): there is no image to decode.`)
-  }
-  const format = sniffFormat(bytes, label)
+  const format = sniffImageFormat(bytes, label)
   if (format === 'png') checkPngChunks(bytes, label)
   if (format === 'webp') checkWebpNotAnimated(bytes, label)
 
@@ -264,59 +260,6 @@ const ascii = (bytes: Uint8Array, start: number, text: string): boolean => {
   if (bytes.length < start + text.length) return false
   for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false
   return true
-}
-
-/** Recognisable image formats that are not decoded, by signature. */
-function otherImageFormat(b: Uint8Array): string | undefined {
-  if (ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a')) return 'GIF'
-  if (ascii(b, 0, 'II*\0') || ascii(b, 0, 'MM\0*') || ascii(b, 0, 'II+\0') || ascii(b, 0, 'MM\0+')) return 'TIFF'
-  if (ascii(b, 0, 'BM') && b.length >= 18) {
-    const dib = b[14]! | (b[15]! << 8) | (b[16]! << 16) | (b[17]! << 24)
-    if ([12, 16, 40, 52, 56, 64, 108, 124].includes(dib)) return 'BMP'
-  }
-  if (ascii(b, 4, 'ftyp')) {
-    const brand = String.fromCharCode(...b.subarray(8, 12))
-    if (/^(avi[fs])$/.test(brand)) return 'AVIF'
-    if (/^(hei[cmsx]|hev[cmsx]|mif1|msf1)$/.test(brand)) return 'HEIF/HEIC'
-  }
-  if (ascii(b, 0, '\0\0\0\x0CjP  \r\n\x87\n') || (b[0] === 0xff && b[1] === 0x4f && b[2] === 0xff && b[3] === 0x51)) return 'JPEG 2000'
-  if ((b[0] === 0xff && b[1] === 0x0a) || ascii(b, 0, '\0\0\0\x0CJXL \r\n\x87\n')) return 'JPEG XL'
-  if (ascii(b, 0, '8BPS')) return 'Photoshop (PSD)'
-  if (ascii(b, 0, 'v/1\x01')) return 'OpenEXR'
-  if (ascii(b, 0, '#?RADIANCE') || ascii(b, 0, '#?RGBE')) return 'Radiance HDR'
-  if (b.length >= 3 && b[0] === 0x50 && b[1]! >= 0x31 && b[1]! <= 0x37 && [0x09, 0x0a, 0x0d, 0x20].includes(b[2]!)) return 'PNM/PAM'
-  if (ascii(b, 0, '\0\0\x01\0') && b.length >= 6 && b[4]! + (b[5]! << 8) > 0 && b.length >= 22) return 'ICO'
-  const head = new TextDecoder('latin1').decode(b.subarray(0, 1024)).replace(/^\uFEFF/, '').trimStart()
-  if (/^(<\?xml[^>]*>\s*(<!--[\s\S]*?-->\s*)*)?(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(head)) return 'SVG'
-  return undefined
-}
-
-function sniffFormat(b: Uint8Array, label: string): Format {
-  if (ascii(b, 0, '\x89PNG\r\n\x1a\n')) return 'png'
-  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg'
-  if (ascii(b, 0, 'RIFF') && ascii(b, 8, 'WEBP')) return 'webp'
-  const other = otherImageFormat(b)
-  if (other !== undefined) {
-    throw new MatteError(
-      'UNSUPPORTED_FORMAT',
-      `${label} is a ${other} image; MatteKit decodes JPEG, PNG and WebP only. Convert it to PNG (lossless) or JPEG first.`,
-    )
-  }
-  const head = b.subarray(0, 512)
-  let printable = 0
-  for (const c of head) if ((c >= 0x20 && c < 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d || c >= 0x80) printable++
-  const text = printable === head.length ? new TextDecoder('utf-8').decode(head) : undefined
-  let what: string
-  if (text !== undefined && /^\s*(<!doctype html|<html)/i.test(text)) {
-    what = 'it is an HTML page (a failed download or an error page?)'
-  } else if (text !== undefined) {
-    const start = text.trim().slice(0, 40).replace(/\s+/g, ' ')
-    what = `it looks like text ("${start}${text.trim().length > 40 ? '...' : ''}")`
-  } else {
-    const hex = Array.from(b.subarray(0, 8), (c) => c.toString(16).padStart(2, '0')).join(' ')
-    what = `its first bytes (${hex}) match no image format`
-  }
-  throw new MatteError('INVALID_INPUT', `${label} ${label.startsWith('The file') ? 'is' : 'are'} not an image: ${what}. Pass a JPEG, PNG or WebP file.`)
 }
 
 const readU32 = (b: Uint8Array, at: number): number => ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0
