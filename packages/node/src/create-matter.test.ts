@@ -157,3 +157,20 @@ console.log('done')`
     expect(out.trim()).toBe('done')
   })
 })
+
+describe('session pool', () => {
+  it('several sessions give the same mattes under concurrent calls; defaults follow the core count', async () => {
+    const { defaultPoolSize } = await import('./session-pool.js')
+    expect([defaultPoolSize(1), defaultPoolSize(2), defaultPoolSize(8), defaultPoolSize(64)]).toEqual([1, 1, 2, 16])
+    const pooled = await createMatter({ model: MODEL, sessions: 2 })
+    try {
+      const files = ['grey-320x240.png', 'rgb-300x200-444.jpg']
+      const expected = await Promise.all(files.map(async (f) => Buffer.from((await matter.matte(variant(f))).matte.data)))
+      const got = await Promise.all(Array.from({ length: 6 }, (_, i) => pooled.matte(variant(files[i % 2]!))))
+      got.forEach((r, i) => expect(Buffer.from(r.matte.data).equals(expected[i % 2]!)).toBe(true))
+    } finally {
+      await pooled.dispose()
+    }
+    await expect(createMatter({ model: MODEL, sessions: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+  })
+})

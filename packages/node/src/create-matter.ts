@@ -19,6 +19,8 @@ import { decodeImage, fromRawPixels, type RawPixels } from './image-io.js'
 import { ensureModel } from './model/models.js'
 import { type NodeSessionOptions, createOrtSession } from './ort-session.js'
 import { createOrtWorkerSession } from './ort-worker.js'
+import { defaultPoolSize, poolSessions } from './session-pool.js'
+import { availableParallelism } from 'node:os'
 
 /**
  * What `matte()` accepts in Node:
@@ -72,6 +74,13 @@ export interface NodeMatterOptions {
    */
   readonly inferenceThread?: 'worker' | 'main'
   /**
+   * Sessions run side by side (each in its own worker thread, with its share of the cores), for
+   * machines with many cores: runs go to the least busy one. With more than one, each session's
+   * `intraOpNumThreads` defaults to cores / sessions.
+   * @defaultValue one per 4 cores (1 on machines with fewer than 8)
+   */
+  readonly sessions?: number
+  /**
    * Largest image accepted, in pixels; larger images fail with `IMAGE_TOO_LARGE` before any big
    * allocation (protects servers from decompression bombs).
    * @defaultValue 100 000 000 (e.g. 10000x10000)
@@ -91,10 +100,28 @@ function isRawPixels(input: unknown): input is RawPixels {
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
 
 /** Loads the model the options name: a path or bytes as given, anything else through delivery. */
+/** Opens one session, or a pool of worker sessions that share the cores. */
+async function openSessions(model: string | Uint8Array, options: NodeMatterOptions): Promise<ModelSession> {
+  if (options.inferenceThread === 'main') return createOrtSession(model, options.session)
+  const count = options.sessions ?? defaultPoolSize()
+  if (count === 1) return createOrtWorkerSession(model, options.session)
+  const threads = options.session?.intraOpNumThreads || Math.max(1, Math.floor(availableParallelism() / count))
+  const settled = await Promise.allSettled(
+    Array.from({ length: count }, () => createOrtWorkerSession(model, { ...options.session, intraOpNumThreads: threads })),
+  )
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  const opened = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+  if (failed) {
+    await Promise.all(opened.map((s) => s.dispose()))
+    throw failed.reason
+  }
+  return poolSessions(opened)
+}
+
 async function loadSession(options: NodeMatterOptions): Promise<ModelSession> {
   const { model, signal } = options
-  const open = options.inferenceThread === 'main' ? createOrtSession : createOrtWorkerSession
-  if (typeof model === 'string' || model instanceof Uint8Array) return open(model, options.session)
+  const open = (m: string | Uint8Array): Promise<ModelSession> => openSessions(m, options)
+  if (typeof model === 'string' || model instanceof Uint8Array) return open(model)
   const deliver = (verify: 'size' | 'full') =>
     ensureModel(model, {
       cacheDir: options.cacheDir,
@@ -107,14 +134,14 @@ async function loadSession(options: NodeMatterOptions): Promise<ModelSession> {
   const delivered = await deliver('size')
   throwIfAborted(signal)
   try {
-    return await open(delivered.path, options.session)
+    return await open(delivered.path)
   } catch (error) {
     // A cached file of the right size that does not load: re-hash it; if it was corrupt, it was
     // removed and downloaded again, so try once more.
     if (!delivered.cached || !isMatteError(error, 'MODEL_LOAD')) throw error
     const again = await deliver('full')
     if (again.cached) throw error
-    return open(again.path, options.session)
+    return open(again.path)
   }
 }
 
@@ -169,6 +196,9 @@ export async function createMatter(options: NodeMatterOptions = {}): Promise<Nod
   }
   if (options.inferenceThread !== undefined && options.inferenceThread !== 'worker' && options.inferenceThread !== 'main') {
     throw new MatteError('INVALID_OPTION', `options.inferenceThread must be 'worker' or 'main', got ${String(options.inferenceThread)}.`)
+  }
+  if (options.sessions !== undefined && !(Number.isInteger(options.sessions) && options.sessions >= 1 && options.sessions <= 64)) {
+    throw new MatteError('INVALID_OPTION', `options.sessions must be a whole number from 1 to 64, got ${String(options.sessions)}.`)
   }
   if (maxPixels !== undefined && !(Number.isInteger(maxPixels) && maxPixels > 0)) {
     throw new MatteError('INVALID_OPTION', `options.maxPixels must be a positive integer, got ${String(maxPixels)}.`)

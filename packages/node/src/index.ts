@@ -11,6 +11,8 @@
 export { createMatter } from './create-matter.js'
 export type { NodeImageInput, NodeMatter, NodeMatterOptions } from './create-matter.js'
 export { createOrtSession } from './ort-session.js'
+export { createOrtWorkerSession } from './ort-worker.js'
+export { defaultPoolSize, poolSessions } from './session-pool.js'
 export type { NodeSessionOptions } from './ort-session.js'
 export { DEFAULT_MAX_PIXELS, decodeImage, fromRawPixels } from './image-io.js'
 export type { DecodeOptions, RawPixels } from './image-io.js'
