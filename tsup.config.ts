@@ -16,7 +16,11 @@ const platforms: Record<string, Options['platform']> = {
 }
 
 const entries: Record<string, string[]> = {
-  '@mattekit/node': ['src/index.ts', 'src/cli.ts'],
+  '@mattekit/node': ['src/index.ts', 'src/cli.ts', 'src/queue.ts'],
+  // The worker is its own entry: dist/index.js starts it with
+  // `new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })`, the pattern Vite,
+  // webpack 5 and Next.js follow to bundle it.
+  '@mattekit/web': ['src/index.ts', 'src/worker.ts'],
 }
 
 export default defineConfig({

@@ -9,6 +9,8 @@ const shared = { resolve: { conditions }, ssr: { resolve: { conditions } } }
 export default defineConfig({
   ...shared,
   test: {
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]],
     projects: [
       {
         ...shared,
@@ -34,6 +36,12 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },
+      },
+      {
+        ...shared,
+        // @mattekit/web's Node-side unit tests (SSR safety, PNG encoder); its browser tests run
+        // in Chromium through packages/web/vitest.browser.config.ts (npm run test:browser).
+        test: { name: 'web', root: 'packages/web', include: ['src/**/*.test.ts'], environment: 'node' },
       },
       {
         ...shared,
