@@ -375,7 +375,8 @@ export async function deliverModel(
 
   /** Checks the stored entry; removes it when corrupt. Returns its size when usable. */
   const useStored = async (full: boolean): Promise<{ bytes?: number; corrupt?: string }> => {
-    if (full) emit({ status: 'verify', location })
+    // Announce a full check only when there is an entry to check.
+    if (full && (await store.size(model.key)) !== undefined) emit({ status: 'verify', location })
     const state = await checkStoredModel(model, store, createHasher, { full, signal })
     if (state.state === 'ok') return { bytes: state.bytes }
     if (state.state === 'missing') return {}
