@@ -170,7 +170,7 @@ function estimateMl(image: Float32Array, alpha: Float32Array, w0: number, h0: nu
 const clamp01 = (v: number): number => (v < 0 ? 0 : v > 1 ? 1 : v)
 
 /**
- * Normalised box filter of size `k` (window `[x - floor(k/2), x + k - 1 - floor(k/2)]`, as
+ * Normalised box filter of size `k` (span `[x - floor(k/2), x + k - 1 - floor(k/2)]`, as
  * cv::blur's default anchor; edges clamped) on `channels` interleaved float planes, separable,
  * O(1) per sample.
  */

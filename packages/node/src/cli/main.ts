@@ -10,8 +10,9 @@ import { createMatter, type NodeMatter } from '../create-matter.js'
 import { type OutputKind, renderOutput } from '../encode.js'
 import { writeFileAtomic } from '../fs-atomic.js'
 import {
+  MATTE_FLAGS,
   MODEL_ACTIONS,
-  MODEL_FLAGS,
+  type MODEL_FLAGS,
   cacheOptionsFromFlags,
   isUsageError,
   modelSourceFromFlags,
@@ -340,17 +341,9 @@ function parse(argv: readonly string[]) {
     allowPositionals: true,
     strict: true,
     options: {
-      'output-path': { type: 'string', short: 'o' },
-      model: { type: 'string', short: 'm' },
-      output: { type: 'string' },
-      background: { type: 'string' },
-      threads: { type: 'string' },
-      foreground: { type: 'string' },
+      ...MATTE_FLAGS,
       concurrency: { type: 'string' },
       'skip-existing': { type: 'boolean' },
-      ...MODEL_FLAGS,
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
   })

@@ -31,6 +31,19 @@ export const MODEL_FLAGS = {
   offline: { type: 'boolean' },
 } as const
 
+/** parseArgs definitions shared by the image and video commands (model flags included). */
+export const MATTE_FLAGS = {
+  'output-path': { type: 'string', short: 'o' },
+  model: { type: 'string', short: 'm' },
+  output: { type: 'string' },
+  background: { type: 'string' },
+  foreground: { type: 'string' },
+  threads: { type: 'string' },
+  ...MODEL_FLAGS,
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
 /** The parsed model flags. */
 export interface ModelFlags {
   variant?: string

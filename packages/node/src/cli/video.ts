@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { isMatteError, type StabilizerMode } from '@mattekit/core'
 import { matteVideo, type VideoOutputKind } from '../video.js'
 import { type CliIo, loadMatter } from './main.js'
-import { MODEL_FLAGS, isUsageError, modelSourceFromFlags } from './models.js'
+import { MATTE_FLAGS, isUsageError, modelSourceFromFlags } from './models.js'
 import { ProgressBar } from './progress.js'
 
 export const VIDEO_HELP = `mattekit video: matte every frame of a video file (needs ffmpeg).
@@ -48,17 +48,9 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
       allowPositionals: true,
       strict: true,
       options: {
-        'output-path': { type: 'string', short: 'o' },
-        model: { type: 'string', short: 'm' },
-        output: { type: 'string' },
-        background: { type: 'string' },
-        foreground: { type: 'string' },
+        ...MATTE_FLAGS,
         stabilizer: { type: 'string' },
         ffmpeg: { type: 'string' },
-        threads: { type: 'string' },
-        ...MODEL_FLAGS,
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
       },
     })
   } catch (error) {
