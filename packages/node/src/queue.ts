@@ -133,7 +133,8 @@ async function runJob(matter: NodeMatter, job: Job<MatteJob, MatteJobResult>): P
   const started = Date.now()
   const data = job.data
   // A worker that died mid-job may have left its temp file: remove it before redoing the job.
-  await removeStaleTemps(data.output)
+  // Only on a re-run: listing the output directory for every job would be quadratic in big batches.
+  if (job.attemptsStarted > 1 || job.stalledCounter > 0) await removeStaleTemps(data.output)
   if (data.kind === 'video') {
     let last = -1
     const result = await matteVideo(data.input, data.output, {
