@@ -306,6 +306,11 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stderr: str
  */
 export async function matteVideo(input: string, output: string, options: MatteVideoOptions): Promise<MatteVideoResult> {
   const started = Date.now()
+  if (typeof input !== 'string' || input.length === 0) throw new MatteError('INVALID_INPUT', 'matteVideo(input, ...): input must be a video file path.')
+  if (typeof output !== 'string' || output.length === 0) throw new MatteError('INVALID_OPTION', 'matteVideo(..., output, ...): output must be a file path.')
+  if (typeof options !== 'object' || options === null || typeof (options.matter as Partial<NodeMatter> | undefined)?.matte !== 'function') {
+    throw new MatteError('INVALID_OPTION', 'matteVideo needs options.matter: a Matter from createMatter().')
+  }
   const { matter, signal } = options
   const kind = options.output ?? 'composite'
   if (!['alpha', 'matte', 'composite'].includes(kind)) {

@@ -82,6 +82,10 @@ export async function prepareInput(input: WebImageInput, transfer: boolean, forW
     return { payload: { kind: 'blob', blob: input, ...(name ? { name } : {}) }, transfer: [] }
   }
   if (input instanceof ArrayBuffer || input instanceof Uint8Array) {
+    const buffer = input instanceof ArrayBuffer ? input : input.buffer
+    if ((buffer as { detached?: boolean }).detached === true) {
+      throw new MatteError('INVALID_INPUT', 'The bytes were transferred or detached (their ArrayBuffer is unusable); pass a live buffer.')
+    }
     const bytes = input instanceof ArrayBuffer ? new Uint8Array(input) : input
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer
     return { payload: { kind: 'bytes', bytes }, transfer: transfer && whole ? [bytes.buffer as ArrayBuffer] : [] }

@@ -106,11 +106,55 @@ describe('faults', () => {
     }
   })
 
+  it('the model file corrupted after load: the Matter keeps working; a new one fails with MODEL_LOAD', async () => {
+    const copy = join(dir, 'model-overwritten.onnx')
+    copyFileSync(MODEL, copy)
+    const m = await createMatter({ model: copy })
+    try {
+      writeFileSync(copy, Buffer.alloc(4096, 0x5a)) // same path, garbage bytes
+      await works(m)
+      await expect(createMatter({ model: copy })).rejects.toMatchObject({ code: 'MODEL_LOAD' })
+      await works(m)
+    } finally {
+      await m.dispose()
+    }
+  })
+
   it('a corrupted model file fails with MODEL_LOAD', async () => {
     const bad = join(dir, 'corrupt.onnx')
     const bytes = execFileSync('head', ['-c', '200000', MODEL])
     writeFileSync(bad, bytes)
     await expect(createMatter({ model: bad })).rejects.toMatchObject({ code: 'MODEL_LOAD' })
+  })
+
+  it('hostile video files and options: typed errors, no output file, and the next video works', async () => {
+    const vdir = join(dir, 'hostile-video')
+    mkdirSync(vdir)
+    const clip = join(vdir, 'ok.mp4')
+    execFileSync('ffmpeg', ['-v', 'error', '-loop', '1', '-i', join(FIXTURES, 'astronaut.png'), '-vf', 'crop=96:64', '-r', '10', '-frames:v', '6', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip])
+    const bytes = execFileSync('cat', [clip])
+    writeFileSync(join(vdir, 'empty.mp4'), new Uint8Array(0))
+    writeFileSync(join(vdir, 'truncated.mp4'), bytes.subarray(0, Math.floor(bytes.length / 2)))
+    writeFileSync(join(vdir, 'text.mp4'), 'this is not a video\n')
+    const cases: Array<[string, () => Promise<unknown>, string]> = [
+      ['empty file', () => matteVideo(join(vdir, 'empty.mp4'), join(vdir, 'out-empty.mp4'), { matter }), 'INVALID_INPUT'],
+      ['truncated file', () => matteVideo(join(vdir, 'truncated.mp4'), join(vdir, 'out-trunc.mp4'), { matter }), 'INVALID_INPUT'],
+      ['text file', () => matteVideo(join(vdir, 'text.mp4'), join(vdir, 'out-text.mp4'), { matter }), 'INVALID_INPUT'],
+      ['missing file', () => matteVideo(join(vdir, 'missing.mp4'), join(vdir, 'out-missing.mp4'), { matter }), 'INVALID_INPUT'],
+      ['a directory', () => matteVideo(vdir, join(vdir, 'out-dir.mp4'), { matter }), 'INVALID_INPUT'],
+      ['NaN stabiliser threshold', () => matteVideo(clip, join(vdir, 'out-nan.mp4'), { matter, stabilizer: { mode: 'ofd', threshold: Number.NaN } }), 'INVALID_OPTION'],
+      ['unknown output kind', () => matteVideo(clip, join(vdir, 'out-kind.mp4'), { matter, output: 'rainbow' as never }), 'INVALID_OPTION'],
+      ['a missing background image', () => matteVideo(clip, join(vdir, 'out-bg.mp4'), { matter, background: 'no-such-background.png' }), 'INVALID_INPUT'],
+      ['no matter', () => matteVideo(clip, join(vdir, 'out-none.mp4'), {} as never), 'INVALID_OPTION'],
+    ]
+    for (const [name, run, code] of cases) {
+      const error = await run().catch((e: unknown) => e)
+      expect(isMatteError(error, code as never), `${name}: ${String(error)}`).toBe(true)
+    }
+    expect(readdirSync(vdir).filter((f) => f.startsWith('out-') || f.includes('.tmp'))).toEqual([])
+    const ok = await matteVideo(clip, join(vdir, 'good.mp4'), { matter })
+    expect(ok.frames).toBe(6)
+    await works()
   })
 
   it('ffmpeg dying mid-video: OUTPUT error, both processes gone, no output or temp file', async () => {

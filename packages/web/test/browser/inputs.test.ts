@@ -232,6 +232,49 @@ describe('bad inputs are rejected with typed errors', () => {
     }
   })
 
+  it('degenerate sizes (1x1, 33x4000, 20x600, 0x0) and detached buffers; the Matter keeps working after each', async () => {
+    const got = await page.evaluate(async () => {
+      const { t } = globalThis as unknown as TestGlobals
+      const matter = (globalThis as unknown as WithMatter).matter
+      const grey = (w: number, h: number): ImageData => {
+        const data = new Uint8ClampedArray(w * h * 4).fill(128)
+        return new ImageData(data, w, h)
+      }
+      const detached = new Uint8Array(await (await fetch('/coi/fixtures/astronaut.png')).arrayBuffer())
+      structuredClone(detached.buffer, { transfer: [detached.buffer] })
+      const detachedPixels = grey(8, 8)
+      structuredClone(detachedPixels.data.buffer, { transfer: [detachedPixels.data.buffer] })
+      const cases: Record<string, () => Promise<unknown>> = {
+        one: () => matter.matte(grey(1, 1)),
+        tall: () => matter.matte(grey(33, 4000)),
+        thin: () => matter.matte(grey(20, 600)),
+        zeroBitmap: () => matter.matte(new OffscreenCanvas(0, 0)),
+        detachedBytes: () => matter.matte(detached),
+        detachedImageData: () => matter.matte(detachedPixels),
+        detachedArrayBuffer: () => matter.matte(detached.buffer),
+      }
+      const out: Record<string, unknown> = {}
+      for (const [name, run] of Object.entries(cases)) {
+        try {
+          const r = (await run()) as { matte: { width: number; height: number }; modelSize: unknown }
+          out[name] = { ok: true, width: r.matte.width, height: r.matte.height, modelSize: r.modelSize }
+        } catch (error) {
+          out[name] = t.error(error)
+        }
+        // After every case, good or bad, the same Matter still mattes.
+        out[`${name}:after`] = (await matter.matte(grey(40, 30))).matte.width
+      }
+      return out
+    })
+    expect(got.one).toEqual({ ok: true, width: 1, height: 1, modelSize: { width: 512, height: 512 } })
+    expect(got.tall).toEqual({ ok: true, width: 33, height: 4000, modelSize: { width: 32, height: 4000 } })
+    expect(got.thin).toMatchObject({ code: 'IMAGE_TOO_SMALL', isMatteError: true })
+    for (const name of ['zeroBitmap', 'detachedBytes', 'detachedImageData', 'detachedArrayBuffer']) {
+      expect(got[name], name).toMatchObject({ code: 'INVALID_INPUT', isMatteError: true })
+    }
+    for (const [key, value] of Object.entries(got)) if (key.endsWith(':after')) expect(value, key).toBe(40)
+  })
+
   it('wrong types, closed objects, unloaded elements, HTTP errors and pixel limits', async () => {
     const got = await page.evaluate(async () => {
       const { mk, t } = globalThis as unknown as TestGlobals
