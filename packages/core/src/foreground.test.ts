@@ -99,3 +99,32 @@ describe('cutout and composite with foreground: "estimate"', () => {
     expect(viaBlurFusion.data).toEqual(composite(estimateForeground(image, matte, { method: 'blur-fusion' }), matte, { type: 'color', color: [0, 0, 0] }).data)
   })
 })
+
+describe("the 'ml' method reproduces pymatting's estimate_foreground_ml", () => {
+  it('within float rounding of a Python/NumPy reproduction (scripts/reference/foreground_ml.py)', async () => {
+    const { default: ref } = await import('./testdata/foreground-ml.json')
+    const { fromBase64, floatsFromBase64 } = await import('./testing/checksum.js')
+    const { width, height } = ref
+    const image: RgbImage = { data: fromBase64(ref.image), width, height }
+    const matte: Matte = { data: fromBase64(ref.matte), width, height }
+    const want = floatsFromBase64(ref.foreground)
+    const got = estimateForeground(image, matte, { method: 'ml' })
+    let maxLevels = 0
+    let sumLevels = 0
+    let soft = 0
+    for (let i = 0; i < width * height; i++) {
+      const a = matte.data[i]!
+      if (a > 0 && a < 255) soft++
+      for (let c = 0; c < 3; c++) {
+        const d = Math.abs(got.data[i * 3 + c]! - want[i * 3 + c]! * 255)
+        maxLevels = Math.max(maxLevels, d)
+        sumLevels += d
+      }
+    }
+    const mean = sumLevels / (width * height * 3)
+    console.info(`ml vs pymatting reproduction: max ${maxLevels.toFixed(3)} levels, mean ${mean.toFixed(4)} levels, ${soft} soft pixels`)
+    expect(soft).toBeGreaterThan(500) // the comparison covers a real soft band
+    expect(maxLevels).toBeLessThanOrEqual(0.51) // our output is rounded to 8 bits: only that rounding differs
+    expect(mean).toBeLessThan(0.26)
+  })
+})

@@ -98,9 +98,27 @@ function estimateMl(image: Float32Array, alpha: Float32Array, w0: number, h0: nu
   const levels = Math.ceil(Math.log2(Math.max(w0, h0)))
   let prevW = 1
   let prevH = 1
-  // pymatting starts from uninitialised 1x1 buffers; zeros are the deterministic choice.
+  // The 1x1 start: the mean colour of the sure foreground (alpha > 0.9) and sure background
+  // (alpha < 0.1), accumulated in float32 in row-major order, as pymatting does.
   let prevF = new Float32Array(3)
   let prevB = new Float32Array(3)
+  let countF = 0
+  let countB = 0
+  for (let i = 0; i < w0 * h0; i++) {
+    const a = alpha[i]!
+    if (a > 0.9) {
+      for (let c = 0; c < 3; c++) prevF[c] = prevF[c]! + image[i * 3 + c]!
+      countF++
+    }
+    if (a < 0.1) {
+      for (let c = 0; c < 3; c++) prevB[c] = prevB[c]! + image[i * 3 + c]!
+      countB++
+    }
+  }
+  for (let c = 0; c < 3; c++) {
+    prevF[c] = prevF[c]! / (countF + 1e-5)
+    prevB[c] = prevB[c]! / (countB + 1e-5)
+  }
   for (let level = 0; level <= levels; level++) {
     const w = levels === 0 ? w0 : roundHalfEven(w0 ** (level / levels))
     const h = levels === 0 ? h0 : roundHalfEven(h0 ** (level / levels))
