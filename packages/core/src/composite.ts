@@ -143,6 +143,15 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
  * @param image - the background image
  * @param size - the size to cover (usually the input image's)
  * @returns a new image of exactly `size`
+ *
+ * @example
+ * ```ts
+ * import { composite, fitCover } from '@mattekit/node'
+ *
+ * const { image, matte } = await matter.matte('portrait.jpg')
+ * const beach = await decodeImage('beach.jpg') // any size
+ * const out = composite(image, matte, { type: 'image', image: fitCover(beach, image) })
+ * ```
  */
 export function fitCover(image: RgbImage, size: Size): RgbImage {
   const { width: W, height: H } = image
@@ -164,7 +173,17 @@ export function fitCover(image: RgbImage, size: Size): RgbImage {
   return { data, width: size.width, height: size.height }
 }
 
-/** The default blur radius for an image: 2% of its longer side, at least 2 pixels. */
+/**
+ * The default blur radius for an image: 2% of its longer side, at least 2 pixels.
+ *
+ * @example
+ * ```ts
+ * import { blur, defaultBlurRadius } from '@mattekit/core'
+ *
+ * defaultBlurRadius(1920, 1080) // 38: 2% of the longer side
+ * const softer = blur(image, 2 * defaultBlurRadius(image.width, image.height))
+ * ```
+ */
 export function defaultBlurRadius(width: number, height: number): number {
   return Math.max(2, Math.round(0.02 * Math.max(width, height)))
 }
@@ -177,6 +196,15 @@ export function defaultBlurRadius(width: number, height: number): number {
  * @param radius - box radius in pixels; the result approximates a Gaussian of sigma ~ radius.
  *   Defaults to {@link defaultBlurRadius}.
  * @returns a new, blurred image
+ *
+ * @example
+ * ```ts
+ * import { blur, composite } from '@mattekit/node'
+ *
+ * const { image, matte } = await matter.matte('portrait.jpg')
+ * const bokeh = composite(image, matte, { type: 'image', image: blur(image, 24) })
+ * // the same as composite(image, matte, { type: 'blur', radius: 24 })
+ * ```
  */
 export function blur(image: RgbImage, radius?: number): RgbImage {
   const r = Math.round(radius ?? defaultBlurRadius(image.width, image.height))
@@ -235,6 +263,16 @@ const NAMED: Record<string, Rgb> = {
  *
  * @param text - the colour as text
  * @returns the colour, or `undefined` when `text` is not a colour
+ *
+ * @example
+ * ```ts
+ * import { parseColor } from '@mattekit/core'
+ *
+ * parseColor('#00b140')           // [0, 177, 64]
+ * parseColor('rgb(255, 255, 255)') // [255, 255, 255]
+ * parseColor('white')             // [255, 255, 255]
+ * parseColor('nonsense')          // undefined
+ * ```
  */
 export function parseColor(text: string): Rgb | undefined {
   const s = text.trim().toLowerCase()

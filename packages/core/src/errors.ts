@@ -82,6 +82,18 @@ export class MatteError extends Error {
  *
  * @param value - anything caught
  * @param code - when given, also require this code
+ *
+ * @example
+ * ```ts
+ * import { isMatteError } from '@mattekit/node' // or '@mattekit/web'
+ *
+ * try {
+ *   await matter.matte('photo.jpg')
+ * } catch (err) {
+ *   if (isMatteError(err, 'IMAGE_TOO_LARGE')) console.warn('Please upload a smaller photo.')
+ *   else if (!isMatteError(err, 'ABORTED')) throw err
+ * }
+ * ```
  */
 export function isMatteError(value: unknown, code?: MatteErrorCode): value is MatteError {
   if (typeof value !== 'object' || value === null) return false

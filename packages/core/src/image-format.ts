@@ -12,7 +12,16 @@ import type { Size } from './image.js'
 /** The encoded formats MatteKit decodes. */
 export type EncodedFormat = 'jpeg' | 'png' | 'webp'
 
-/** Display names of the {@link EncodedFormat}s, for messages. */
+/**
+ * Display names of the {@link EncodedFormat}s, for messages.
+ *
+ * @example
+ * ```ts
+ * import { ENCODED_FORMAT_NAMES, sniffImageFormat } from '@mattekit/core'
+ *
+ * console.log(ENCODED_FORMAT_NAMES[sniffImageFormat(bytes)]) // 'JPEG', 'PNG' or 'WebP'
+ * ```
+ */
 export const ENCODED_FORMAT_NAMES: Readonly<Record<EncodedFormat, string>> = { jpeg: 'JPEG', png: 'PNG', webp: 'WebP' }
 
 const ascii = (bytes: Uint8Array, start: number, text: string): boolean => {
@@ -40,6 +49,14 @@ const u32le = (b: Uint8Array, at: number): number =>
  *
  * @param b - the first bytes of a file (1 KiB is enough)
  * @returns e.g. `'GIF'`, `'TIFF'`, `'BMP'`, `'AVIF'`, `'SVG'`, or `undefined`
+ *
+ * @example
+ * ```ts
+ * import { otherImageFormat } from '@mattekit/core'
+ *
+ * const other = otherImageFormat(bytes.subarray(0, 1024))
+ * if (other) console.warn(`${other} is not supported: convert it to PNG, JPEG or WebP`)
+ * ```
  */
 export function otherImageFormat(b: Uint8Array): string | undefined {
   if (ascii(b, 0, 'GIF87a') || ascii(b, 0, 'GIF89a')) return 'GIF'
@@ -74,6 +91,13 @@ export function otherImageFormat(b: Uint8Array): string | undefined {
  * @returns `'jpeg'`, `'png'` or `'webp'`
  * @throws {@link MatteError} `INVALID_INPUT` for empty bytes, text, HTML or unknown bytes;
  *   `UNSUPPORTED_FORMAT` for an image in another format (GIF, TIFF, BMP, AVIF, SVG, ...)
+ *
+ * @example
+ * ```ts
+ * import { sniffImageFormat } from '@mattekit/core'
+ *
+ * const format = sniffImageFormat(new Uint8Array(await file.arrayBuffer())) // 'jpeg' | 'png' | 'webp', or throws
+ * ```
  */
 export function sniffImageFormat(bytes: Uint8Array, label = 'The input bytes'): EncodedFormat {
   const verb = label.startsWith('The file') ? 'is' : 'are'
@@ -125,6 +149,15 @@ export interface EncodedImageHeader extends Size {
  * @returns the format, stored width and height, and whether it may carry alpha
  * @throws {@link MatteError} what {@link sniffImageFormat} throws; `UNSUPPORTED_FORMAT` for an
  *   animated WebP; `CORRUPT_IMAGE` when the header is cut short or unreadable
+ *
+ * @example
+ * ```ts
+ * import { readImageHeader } from '@mattekit/core'
+ *
+ * // Refuse a decompression bomb before decoding a single pixel:
+ * const { width, height, format } = readImageHeader(bytes)
+ * if (width * height > 40_000_000) throw new Error(`${format} too large: ${width}x${height}`)
+ * ```
  */
 export function readImageHeader(bytes: Uint8Array, label = 'The input bytes'): EncodedImageHeader {
   const format = sniffImageFormat(bytes, label)

@@ -15,7 +15,18 @@ export interface AbortSignalLike {
   removeEventListener(type: 'abort', listener: () => void): void
 }
 
-/** The `ABORTED` {@link MatteError} for a fired signal, with the signal's reason as `cause`. */
+/**
+ * The `ABORTED` {@link MatteError} for a fired signal, with the signal's reason as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { abortError } from '@mattekit/core'
+ *
+ * const controller = new AbortController()
+ * controller.abort('user left')
+ * const error = abortError(controller.signal) // MatteError: code 'ABORTED', name 'AbortError', cause 'user left'
+ * ```
+ */
 export function abortError(signal: AbortSignalLike): MatteError {
   return new MatteError('ABORTED', 'The operation was aborted by its AbortSignal.', { cause: signal.reason })
 }
@@ -25,6 +36,17 @@ export function abortError(signal: AbortSignalLike): MatteError {
  *
  * @param signal - the caller's signal, if any
  * @throws {@link MatteError} `ABORTED`
+ *
+ * @example
+ * ```ts
+ * import { throwIfAborted } from '@mattekit/core'
+ *
+ * async function pipeline(signal?: AbortSignal) {
+ *   const bytes = await readInput()
+ *   throwIfAborted(signal) // stop between stages
+ *   return decode(bytes)
+ * }
+ * ```
  */
 export function throwIfAborted(signal: AbortSignalLike | undefined): void {
   if (signal?.aborted) throw abortError(signal)
@@ -36,6 +58,14 @@ export function throwIfAborted(signal: AbortSignalLike | undefined): void {
  *
  * @param promise - the work
  * @param signal - the caller's signal, if any
+ *
+ * @example
+ * ```ts
+ * import { raceAbort } from '@mattekit/core'
+ *
+ * // Rejects with ABORTED as soon as the signal fires, even while the download is still running.
+ * const response = await raceAbort(fetch(url), AbortSignal.timeout(10_000))
+ * ```
  */
 export function raceAbort<T>(promise: Promise<T>, signal: AbortSignalLike | undefined): Promise<T> {
   if (!signal) return promise

@@ -17,7 +17,17 @@ import { renderOutput, type OutputKind } from './encode.js'
 import { removeStaleTemps, writeFileAtomic } from './fs-atomic.js'
 import { matteVideo, type VideoOutputKind } from './video.js'
 
-/** The queue name MatteKit uses unless told otherwise. */
+/**
+ * The queue name MatteKit uses unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_QUEUE, createMatteQueue } from '@mattekit/node/queue'
+ *
+ * const queue = createMatteQueue({ host: '127.0.0.1', port: 6379 }) // named DEFAULT_QUEUE ('mattekit')
+ * console.log(queue.name === DEFAULT_QUEUE) // true
+ * ```
+ */
 export const DEFAULT_QUEUE = 'mattekit'
 
 /** One matting job. */
@@ -68,6 +78,15 @@ export interface MatteJobResult {
 /**
  * Job options MatteKit recommends: 3 attempts with exponential backoff from 2 s, completed jobs
  * kept for a day, failed ones for a week.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_JOB_OPTIONS, createMatteQueue } from '@mattekit/node/queue'
+ *
+ * const queue = createMatteQueue({ host: 'redis', port: 6379 })
+ * // Five attempts instead of three, the rest as recommended:
+ * await queue.add('matte', job, { ...DEFAULT_JOB_OPTIONS, attempts: 5 })
+ * ```
  */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,

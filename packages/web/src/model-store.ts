@@ -19,7 +19,17 @@ import {
   type ResolvedModel,
 } from '@mattekit/core'
 
-/** The default Cache API cache that holds verified models. */
+/**
+ * The default Cache API cache that holds verified models.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MODEL_CACHE } from '@mattekit/web'
+ *
+ * // Free the space the cached model takes (it is downloaded again on next use):
+ * await caches.delete(DEFAULT_MODEL_CACHE)
+ * ```
+ */
 export const DEFAULT_MODEL_CACHE = 'mattekit-models-v1'
 
 /** Where a key lives inside the cache: a synthetic same-origin-free URL. */

@@ -291,6 +291,15 @@ async function digestOf(hasher: Hasher): Promise<string> {
  * @param options - `full` to re-hash; a signal to stop hashing
  * @returns `ok` with the size, `missing`, or `corrupt` with the reason
  * @throws {@link MatteError} `ABORTED`; storage errors from the store
+ *
+ * @example
+ * ```ts
+ * import { checkStoredModel, resolveModel } from '@mattekit/core'
+ * import { createFileModelStore, createNodeHasher } from '@mattekit/node'
+ *
+ * const state = await checkStoredModel(resolveModel(), createFileModelStore(cacheDir), createNodeHasher, { full: true })
+ * if (state.state !== 'ok') console.warn('the cached model is', state.state)
+ * ```
  */
 export async function checkStoredModel(
   model: ResolvedModel,

@@ -10,16 +10,52 @@ import { MatteError } from '../errors.js'
 /** The official MODNet ONNX variants: `fp32` is the reference model; the others are smaller. */
 export type ModelVariant = 'fp32' | 'fp16' | 'uint8'
 
-/** Every {@link ModelVariant}, default first. */
+/**
+ * Every {@link ModelVariant}, default first.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_VARIANTS } from '@mattekit/core'
+ *
+ * for (const variant of MODEL_VARIANTS) console.log(variant) // fp32, fp16, uint8
+ * ```
+ */
 export const MODEL_VARIANTS: readonly ModelVariant[] = ['fp32', 'fp16', 'uint8']
 
-/** The variant used when none is asked for. */
+/**
+ * The variant used when none is asked for.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MODEL_VARIANT, MODNET_MODELS } from '@mattekit/core'
+ *
+ * console.log(MODNET_MODELS[DEFAULT_MODEL_VARIANT].bytes) // the file createMatter() downloads by default
+ * ```
+ */
 export const DEFAULT_MODEL_VARIANT: ModelVariant = 'fp32'
 
-/** The pinned Hugging Face revision of `Xenova/modnet` the official files are fetched from. */
+/**
+ * The pinned Hugging Face revision of `Xenova/modnet` the official files are fetched from.
+ *
+ * @example
+ * ```ts
+ * import { MODNET_REVISION } from '@mattekit/core'
+ *
+ * console.log(`official weights pinned at Xenova/modnet@${MODNET_REVISION}`)
+ * ```
+ */
 export const MODNET_REVISION = 'fa2fa546052fba4c08921230a26cc69a333fca12'
 
-/** Base URL of the official files: `<base>/<file>` is a file's URL. A mirror replaces this base. */
+/**
+ * Base URL of the official files: `<base>/<file>` is a file's URL. A mirror replaces this base.
+ *
+ * @example
+ * ```ts
+ * import { MODNET_BASE_URL, MODNET_MODELS } from '@mattekit/core'
+ *
+ * const url = `${MODNET_BASE_URL}/${MODNET_MODELS.uint8.file}` // what to mirror for the uint8 variant
+ * ```
+ */
 export const MODNET_BASE_URL = `https://huggingface.co/Xenova/modnet/resolve/${MODNET_REVISION}`
 
 /** One official file of the manifest. */
@@ -39,6 +75,15 @@ export interface OfficialModelFile {
 /**
  * The official MODNet ONNX files (Hugging Face `Xenova/modnet` at {@link MODNET_REVISION}).
  * `fp32` is byte-identical to the MODNet authors' `modnet_photographic_portrait_matting.onnx`.
+ *
+ * @example
+ * ```ts
+ * import { MODNET_MODELS } from '@mattekit/web'
+ *
+ * // Self-host the official file and let MatteKit verify it against the pinned hash:
+ * const model = { url: '/models/modnet.onnx', sha256: MODNET_MODELS.fp32.sha256, bytes: MODNET_MODELS.fp32.bytes }
+ * const matter = await createMatter({ model })
+ * ```
  */
 export const MODNET_MODELS: Readonly<Record<ModelVariant, OfficialModelFile>> = Object.freeze({
   fp32: Object.freeze({
@@ -67,6 +112,14 @@ export const MODNET_MODELS: Readonly<Record<ModelVariant, OfficialModelFile>> = 
 /**
  * The licence notice of the MODNet weights. Show it wherever the weights are delivered
  * (`mattekit models list` prints it; `@mattekit/node` ships it as `MODEL-LICENSE.md`).
+ *
+ * @example
+ * ```ts
+ * import { MODNET_LICENSE_NOTICE } from '@mattekit/node'
+ *
+ * // Ship the weights' notice with your app when you redistribute the model file.
+ * await writeFile('THIRD-PARTY-MODEL.txt', MODNET_LICENSE_NOTICE)
+ * ```
  */
 export const MODNET_LICENSE_NOTICE = `MODNet model weights: Apache License 2.0
 Copyright the MODNet authors: Zhanghan Ke, Jiayu Sun, Kaican Li, Qiong Yan, Rynson W.H. Lau
@@ -124,6 +177,14 @@ export interface ResolvedModel {
  *
  * @param value - anything
  * @returns true for `'fp32'`, `'fp16'` and `'uint8'`
+ *
+ * @example
+ * ```ts
+ * import { isModelVariant } from '@mattekit/core'
+ *
+ * const variant = process.env.MODEL_VARIANT ?? 'fp32'
+ * if (!isModelVariant(variant)) throw new Error(`unknown variant ${variant}`)
+ * ```
  */
 export function isModelVariant(value: unknown): value is ModelVariant {
   return typeof value === 'string' && (MODEL_VARIANTS as readonly string[]).includes(value)
@@ -146,6 +207,14 @@ const UrlCtor = (globalThis as unknown as { URL: new (input: string) => UrlLike 
  *
  * @param hostname - a URL's `hostname`
  * @returns true for loopback hosts
+ *
+ * @example
+ * ```ts
+ * import { isLoopbackHost } from '@mattekit/core'
+ *
+ * isLoopbackHost(new URL('http://localhost:8080/m.onnx').hostname) // true
+ * isLoopbackHost('models.example.com')                             // false
+ * ```
  */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase()
@@ -160,6 +229,15 @@ export function isLoopbackHost(hostname: string): boolean {
  * @param what - what the URL is, for the message (e.g. `the model URL`)
  * @returns the normalised URL
  * @throws {@link MatteError} `INVALID_OPTION` when the URL is malformed or not allowed
+ *
+ * @example
+ * ```ts
+ * import { checkModelUrl } from '@mattekit/core'
+ *
+ * checkModelUrl('https://models.example.com/modnet.onnx') // returns the normalised URL
+ * checkModelUrl('http://127.0.0.1:8080/modnet.onnx')     // plain http is fine on loopback
+ * checkModelUrl('http://models.example.com/modnet.onnx') // throws MatteError INVALID_OPTION
+ * ```
  */
 export function checkModelUrl(url: string, what = 'the model URL'): string {
   let parsed: UrlLike
@@ -193,6 +271,14 @@ function redactUrl(url: string): string {
  *
  * @param value - anything
  * @returns true for 64 hex digits
+ *
+ * @example
+ * ```ts
+ * import { isSha256 } from '@mattekit/core'
+ *
+ * isSha256('07c308cf0fc7e6e8b2065a12ed7fc07e1de8febb7dc7839d7b7f15dd66584df9') // true
+ * isSha256('abc')                                                                // false
+ * ```
  */
 export function isSha256(value: unknown): value is string {
   return typeof value === 'string' && /^[0-9a-fA-F]{64}$/.test(value)

@@ -7,7 +7,18 @@ import { homedir } from 'node:os'
 import { isAbsolute, join, resolve, win32 } from 'node:path'
 import { MatteError } from '@mattekit/core'
 
-/** Environment variables read by the Node model cache. */
+/**
+ * Environment variables read by the Node model cache.
+ *
+ * @example
+ * ```ts
+ * import { MODEL_ENV } from '@mattekit/node'
+ *
+ * // e.g. in a Dockerfile: ENV MATTEKIT_CACHE_DIR=/models MATTEKIT_OFFLINE=1
+ * process.env[MODEL_ENV.cacheDir] = '/srv/models'
+ * process.env[MODEL_ENV.offline] = '1'
+ * ```
+ */
 export const MODEL_ENV = {
   /** The model cache directory. */
   cacheDir: 'MATTEKIT_CACHE_DIR',
@@ -53,6 +64,14 @@ export interface CacheDirOptions {
  * @returns an absolute path (the directory may not exist yet)
  * @throws {@link MatteError} `UNSUPPORTED_ENVIRONMENT` when no home directory is known and
  *   neither the option nor the variable is set
+ *
+ * @example
+ * ```ts
+ * import { resolveCacheDir } from '@mattekit/node'
+ *
+ * console.log(resolveCacheDir())                          // e.g. /home/me/.cache/mattekit/models
+ * console.log(resolveCacheDir({ cacheDir: '/srv/models' })) // /srv/models
+ * ```
  */
 export function resolveCacheDir(options: CacheDirOptions = {}): string {
   const env = options.env ?? process.env

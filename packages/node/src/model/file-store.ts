@@ -125,6 +125,13 @@ export function storageError(error: unknown, dir: string, action: string): Matte
  * @param dir - the cache directory (see {@link resolveCacheDir})
  * @param options - lock timing
  * @returns the store
+ *
+ * @example
+ * ```ts
+ * import { createFileModelStore, resolveCacheDir } from '@mattekit/node'
+ *
+ * const store = createFileModelStore(resolveCacheDir()) // the store createMatter() uses
+ * ```
  */
 export function createFileModelStore(dir: string, options: FileModelStoreOptions = {}): FileModelStore {
   const staleLockMs = options.staleLockMs ?? 30_000

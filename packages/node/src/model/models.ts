@@ -99,6 +99,15 @@ export interface EnsuredModel {
  * An incremental SHA-256 on `node:crypto`, as core's {@link Hasher}.
  *
  * @returns a fresh hasher
+ *
+ * @example
+ * ```ts
+ * import { createNodeHasher } from '@mattekit/node'
+ *
+ * const hasher = createNodeHasher()
+ * hasher.update(await readFile('modnet.onnx'))
+ * console.log(await hasher.digest()) // lowercase hex SHA-256
+ * ```
  */
 export function createNodeHasher(): Hasher {
   const hash = createHash('sha256')
@@ -108,7 +117,16 @@ export function createNodeHasher(): Hasher {
   }
 }
 
-/** The global `fetch` as core's {@link FetchLike} (redirects followed). */
+/**
+ * The global `fetch` as core's {@link FetchLike} (redirects followed).
+ *
+ * @example
+ * ```ts
+ * import { nodeFetch } from '@mattekit/node'
+ *
+ * const response = await nodeFetch('https://models.example.com/modnet.onnx', { headers: { range: 'bytes=0-' } })
+ * ```
+ */
 export const nodeFetch: FetchLike = (url, init) =>
   fetch(url, { headers: { ...init.headers }, signal: init.signal as AbortSignal, redirect: 'follow' })
 
@@ -253,6 +271,14 @@ async function sizeOf(path: string): Promise<number | undefined> {
  * @param options - the cache directory, mirror and offline settings to report
  * @returns the listing
  * @throws {@link MatteError} `MODEL_FETCH` when the directory cannot be read; `INVALID_OPTION`
+ *
+ * @example
+ * ```ts
+ * import { listModels } from '@mattekit/node'
+ *
+ * const listing = await listModels()
+ * for (const m of listing.official) console.log(m.variant, m.state) // 'cached', 'missing' or 'corrupt'
+ * ```
  */
 export async function listModels(options: ModelCacheOptions = {}): Promise<ModelCacheListing> {
   const cacheDir = resolveCacheDir({ cacheDir: options.cacheDir })
@@ -321,6 +347,13 @@ export interface VerifyModelsOptions extends ModelCacheOptions {
  * @returns one result per file checked (with a `source`, one result even when it is missing)
  * @throws {@link MatteError} `MODEL_FETCH` when the cache cannot be read or a corrupted file
  *   cannot be removed; `INVALID_OPTION`; `ABORTED`
+ *
+ * @example
+ * ```ts
+ * import { verifyModels } from '@mattekit/node'
+ *
+ * for (const m of await verifyModels()) if (m.state !== 'ok') console.warn(m.path, m.state, m.reason)
+ * ```
  */
 export async function verifyModels(options: VerifyModelsOptions = {}): Promise<VerifiedModel[]> {
   const cacheDir = resolveCacheDir({ cacheDir: options.cacheDir })
@@ -365,6 +398,13 @@ export interface ClearModelsOptions extends ModelCacheOptions {
  * @param options - which model (default: all) and where
  * @returns the paths removed
  * @throws {@link MatteError} `MODEL_FETCH` when a file cannot be removed; `INVALID_OPTION`
+ *
+ * @example
+ * ```ts
+ * import { clearModels } from '@mattekit/node'
+ *
+ * const removed = await clearModels({ source: { variant: 'fp16' } }) // paths removed; no source: everything
+ * ```
  */
 export async function clearModels(options: ClearModelsOptions = {}): Promise<string[]> {
   const cacheDir = resolveCacheDir({ cacheDir: options.cacheDir })
