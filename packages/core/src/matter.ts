@@ -6,7 +6,7 @@
 import { MatteError } from './errors.js'
 import type { Matte, RgbImage, Size } from './image.js'
 import { quantizeAlpha, resizeMatte } from './postprocess/alpha.js'
-import { modelInputSize } from './preprocess/size.js'
+import { checkLongSide, liveModelSize, modelInputSize } from './preprocess/size.js'
 import { toModelTensor } from './preprocess/tensor.js'
 import type { ModelSession } from './session.js'
 import { type AbortSignalLike, raceAbort, throwIfAborted } from './signal.js'
@@ -15,6 +15,19 @@ import { type AbortSignalLike, raceAbort, throwIfAborted } from './signal.js'
 export interface MatteOptions {
   /** Cancels the call: it rejects with a `MatteError` whose code is `ABORTED`. */
   readonly signal?: AbortSignalLike
+  /**
+   * The model input size: `'official'` (MODNet's size rule, near 512) or a number, the longer side
+   * of a smaller input for speed ({@link liveModelSize}: aspect kept, multiples of 32). Used by
+   * live video.
+   * @defaultValue `'official'`
+   */
+  readonly modelSize?: number | 'official'
+  /**
+   * `'input'` resizes the matte back to the input's size (INTER_AREA, as the official script);
+   * `'model'` returns it at the model's size (live video upsamples it on the GPU instead).
+   * @defaultValue `'input'`
+   */
+  readonly matteSize?: 'input' | 'model'
 }
 
 /** Milliseconds spent in each stage of one {@link Matter.matte} call. */
@@ -81,6 +94,13 @@ export interface MatterPlatform<TInput> {
   decode(input: TInput, options: { readonly signal?: AbortSignalLike }): Promise<RgbImage>
   /** A monotonic clock in milliseconds (e.g. `performance.now`). */
   now(): number
+  /**
+   * Optional: fills the model tensor in the platform's own way, e.g. sharing the work with an idle
+   * thread. It must give exactly what `toModelTensor(image, size, out)` gives by the time
+   * `session.run` reads the tensor (the Node adapter's worker completes its share before the run).
+   * @defaultValue `toModelTensor`
+   */
+  readonly fillTensor?: (image: RgbImage, size: Size, out: Float32Array) => Float32Array
 }
 
 /** Keeps a few input tensors per model size so steady-state calls allocate no tensor. */
@@ -115,6 +135,19 @@ const asyncDispose: typeof Symbol.asyncDispose =
  *
  * @param platform - decoding, the model session and a clock
  * @returns the Matter, which owns `platform.session`
+ *
+ * @example
+ * ```ts
+ * import { createMatterCore, type ModelSession, type RgbImage } from '@mattekit/core'
+ *
+ * // A custom adapter: your own decoder and session, core's exact pipeline.
+ * const matter = createMatterCore<RgbImage>({
+ *   session: mySession,                       // a ModelSession: run(tensor) -> alpha tensor
+ *   decode: async (image) => image,           // inputs are already RGB here
+ *   now: () => performance.now(),
+ * })
+ * const { matte } = await matter.matte({ data: rgb, width: 640, height: 480 })
+ * ```
  */
 export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matter<TInput> {
   const { session, decode, now } = platform
@@ -175,14 +208,20 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
       if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
         throw new MatteError('INVALID_OPTION', 'options.signal must be an AbortSignal.')
       }
+      const { modelSize: sizeOption = 'official', matteSize = 'input' } = options
+      if (sizeOption !== 'official') checkLongSide(sizeOption)
+      if (matteSize !== 'input' && matteSize !== 'model') {
+        throw new MatteError('INVALID_OPTION', `options.matteSize must be 'input' or 'model', got ${String(matteSize)}.`)
+      }
       check(signal)
       const t0 = now()
       const image = await decode(input, { signal })
       check(signal)
       const t1 = now()
 
-      const modelSize = modelInputSize(image.width, image.height)
-      const tensor = toModelTensor(image, modelSize, pool.take(modelSize))
+      const modelSize =
+        sizeOption === 'official' ? modelInputSize(image.width, image.height) : liveModelSize(image.width, image.height, sizeOption)
+      const tensor = (platform.fillTensor ?? toModelTensor)(image, modelSize, pool.take(modelSize))
       const t2 = now()
 
       const alpha = await infer(tensor, modelSize, signal)
@@ -190,14 +229,12 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
       const t3 = now()
 
       const quantised = quantizeAlpha(alpha)
-      const data =
-        modelSize.width === image.width && modelSize.height === image.height
-          ? quantised
-          : resizeMatte(quantised, modelSize, image)
+      const atModel = matteSize === 'model' || (modelSize.width === image.width && modelSize.height === image.height)
+      const data = atModel ? quantised : resizeMatte(quantised, modelSize, image)
       const t4 = now()
 
       return {
-        matte: { data, width: image.width, height: image.height },
+        matte: atModel ? { data, ...modelSize } : { data, width: image.width, height: image.height },
         image,
         modelSize,
         timings: { decode: t1 - t0, preprocess: t2 - t1, inference: t3 - t2, postprocess: t4 - t3, total: t4 - t0 },

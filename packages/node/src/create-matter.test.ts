@@ -174,3 +174,42 @@ describe('session pool', () => {
     await expect(createMatter({ model: MODEL, sessions: 0 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
   })
 })
+
+describe('preprocessing shared with the idle inference worker', () => {
+  it('gives exactly the matte of an unshared run, for single and concurrent calls', async () => {
+    // 1500x1000 (1.5 MP, reduced to 768x512 by area resampling): large enough to be shared.
+    const { data, info } = await sharp(join(FIXTURES, 'astronaut.png'))
+      .resize(1500, 1000, { fit: 'fill' })
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+    const pixels = { data: new Uint8Array(data), width: info.width, height: info.height, channels: 3 as const }
+    const plain = await createMatter({ model: MODEL, sharePreprocessing: false })
+    try {
+      const expected = await plain.matte(pixels)
+      expect(expected.modelSize).toEqual({ width: 768, height: 512 })
+      const shared = await matter.matte(pixels)
+      expect(Buffer.from(shared.matte.data).equals(Buffer.from(expected.matte.data))).toBe(true)
+      // Concurrent calls: the second finds the worker busy and preprocesses alone.
+      const both = await Promise.all([matter.matte(pixels), matter.matte(pixels)])
+      for (const r of both) expect(Buffer.from(r.matte.data).equals(Buffer.from(expected.matte.data))).toBe(true)
+    } finally {
+      await plain.dispose()
+    }
+  })
+})
+
+describe('session.allowSpinning', () => {
+  it('false (idle onnxruntime threads sleep) gives the same mattes, in the worker and on the main thread', async () => {
+    const path = variant('rgb-300x200-444.jpg')
+    const expected = await matter.matte(path)
+    for (const inferenceThread of ['worker', 'main'] as const) {
+      const quiet = await createMatter({ model: MODEL, inferenceThread, session: { allowSpinning: false } })
+      try {
+        const r = await quiet.matte(path)
+        expect(Buffer.from(r.matte.data).equals(Buffer.from(expected.matte.data))).toBe(true)
+      } finally {
+        await quiet.dispose()
+      }
+    }
+  })
+})

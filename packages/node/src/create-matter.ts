@@ -18,7 +18,7 @@ import {
 import { decodeImage, fromRawPixels, type RawPixels } from './image-io.js'
 import { ensureModel } from './model/models.js'
 import { type NodeSessionOptions, createOrtSession } from './ort-session.js'
-import { createOrtWorkerSession } from './ort-worker.js'
+import { type WorkerModelSession, createOrtWorkerSession } from './ort-worker.js'
 import { defaultPoolSize, poolSessions } from './session-pool.js'
 import { availableParallelism } from 'node:os'
 
@@ -80,6 +80,14 @@ export interface NodeMatterOptions {
    * @defaultValue one per 4 cores (1 on machines with fewer than 8)
    */
   readonly sessions?: number
+  /**
+   * Whether a large image's preprocessing (more than a megapixel, reduced to the model's size) is
+   * shared with the inference worker when that worker is idle: the main thread computes the top
+   * half of the tensor while the worker computes the bottom half, bit for bit the same. Applies to
+   * `inferenceThread: 'worker'` with one session.
+   * @defaultValue true
+   */
+  readonly sharePreprocessing?: boolean
   /**
    * Largest image accepted, in pixels; larger images fail with `IMAGE_TOO_LARGE` before any big
    * allocation (protects servers from decompression bombs).
@@ -210,15 +218,25 @@ export async function createMatter(options: NodeMatterOptions = {}): Promise<Nod
       throw new MatteError('INVALID_OPTION', `session.${name} must be a non-negative integer (0 = default), got ${String(value)}.`)
     }
   }
+  const spinning = options.session?.allowSpinning
+  if (spinning !== undefined && typeof spinning !== 'boolean') {
+    throw new MatteError('INVALID_OPTION', `session.allowSpinning must be true or false, got ${String(spinning)}.`)
+  }
+  if (options.sharePreprocessing !== undefined && typeof options.sharePreprocessing !== 'boolean') {
+    throw new MatteError('INVALID_OPTION', `options.sharePreprocessing must be true or false, got ${String(options.sharePreprocessing)}.`)
+  }
   throwIfAborted(signal)
   const session = await loadSession(options)
   if (signal?.aborted) {
     await session.dispose()
     throw abortError(signal)
   }
+  const sharing = options.sharePreprocessing === false ? undefined : (session as Partial<WorkerModelSession>).fillTensor
   return createMatterCore<NodeImageInput>({
     session,
     now: () => performance.now(),
+    // A single worker session takes half of a large image's preprocessing while it is idle.
+    ...(sharing ? { fillTensor: sharing.bind(session) } : {}),
     decode: async (input, { signal: callSignal }): Promise<RgbImage> => {
       if (typeof input === 'string' || input instanceof Uint8Array) {
         return decodeImage(input, { maxPixels, signal: callSignal as AbortSignal | undefined })

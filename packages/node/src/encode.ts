@@ -71,6 +71,15 @@ export type OutputKind = 'alpha' | 'cutout' | 'composite'
  * @param size - the size of the image it will go behind
  * @returns a {@link Background} for `composite`
  * @throws {@link MatteError} when an image path cannot be decoded
+ *
+ * @example
+ * ```ts
+ * import { composite, resolveBackground } from '@mattekit/node'
+ *
+ * const { image, matte } = await matter.matte('portrait.jpg')
+ * const background = await resolveBackground('beach.jpg', image) // or 'blur:20', '#00b140', 'white'
+ * const out = composite(image, matte, background)
+ * ```
  */
 export async function resolveBackground(spec: string, size: { width: number; height: number }): Promise<Background> {
   const [kind, arg] = spec.split(':', 2)
@@ -96,6 +105,15 @@ export async function resolveBackground(spec: string, size: { width: number; hei
  * @param background - for `composite`: a {@link Background}, or text as {@link resolveBackground} takes
  * @param options - PNG options, and `foreground: 'estimate'` to remove the old background's tint at soft edges
  * @returns PNG bytes
+ *
+ * @example
+ * ```ts
+ * import { createMatter, renderOutput } from '@mattekit/node'
+ *
+ * const result = await matter.matte('portrait.jpg')
+ * await writeFile('cutout.png', await renderOutput(result, 'cutout', undefined, { foreground: 'estimate' }))
+ * await writeFile('green.png', await renderOutput(result, 'composite', '#00b140'))
+ * ```
  */
 export async function renderOutput(
   result: MatteResult,

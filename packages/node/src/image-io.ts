@@ -27,7 +27,17 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { ENCODED_FORMAT_NAMES, MatteError, isMatteError, raceAbort, sniffImageFormat, throwIfAborted } from '@mattekit/core'
 import type { EncodedFormat, RgbImage } from '@mattekit/core'
 
-/** The default {@link DecodeOptions.maxPixels}: 100 megapixels (10000 x 10000). */
+/**
+ * The default {@link DecodeOptions.maxPixels}: 100 megapixels (10000 x 10000).
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_PIXELS, createMatter } from '@mattekit/node'
+ *
+ * // Trusted scans up to 4x the default, refused before decoding beyond that:
+ * const matter = await createMatter({ maxPixels: 4 * DEFAULT_MAX_PIXELS })
+ * ```
+ */
 export const DEFAULT_MAX_PIXELS = 100_000_000
 
 /** Options of {@link decodeImage}. */

@@ -7,7 +7,16 @@
  */
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
-import { MatteError, type Float32Tensor, type ModelSession } from '@mattekit/core'
+import {
+  MODEL_TENSOR_KERNEL,
+  MatteError,
+  toModelTensor,
+  toModelTensorShared,
+  type Float32Tensor,
+  type ModelSession,
+  type RgbImage,
+  type Size,
+} from '@mattekit/core'
 import type { NodeSessionOptions } from './ort-session.js'
 
 // The worker's source, as CommonJS evaluated in the worker (no separate file to locate in src/ vs dist/).
@@ -15,19 +24,53 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const ort = require(workerData.ortPath)
 let session
+let kernel
+const slices = new Map()
+const spare = []
+// Rows of the next tensor that the main thread shares with this thread while it is idle
+// (core's toModelTensorShared): computed at once, merged into the tensor when its run arrives.
+function computeSlice(msg) {
+  try {
+    kernel = kernel || new Function('__name', workerData.kernel)((f) => f)
+    const s = msg.slice
+    const n = 3 * s.dw * s.dh
+    let dst = spare.pop()
+    if (!dst || dst.length !== n) dst = new Float32Array(n)
+    kernel(s, dst)
+    slices.set(msg.id, { s, dst })
+  } catch (e) {
+    slices.set(msg.id, { error: String(e && e.message || e) })
+  }
+  if (slices.size > 4) slices.delete(slices.keys().next().value)
+}
+function mergeSlice(id, data) {
+  const done = slices.get(id)
+  slices.delete(id)
+  if (!done || done.error) throw new Error('the shared preprocessing failed: ' + (done ? done.error : 'no result'))
+  const { s, dst } = done
+  const plane = s.dw * s.dh
+  const a = s.rowStart * s.dw
+  const b = s.rowEnd * s.dw
+  for (let c = 0; c < 3; c++) data.set(dst.subarray(c * plane + a, c * plane + b), c * plane + a)
+  if (spare.length < 2) spare.push(dst)
+}
 async function init() {
   const o = workerData.options
   const opts = { executionProviders: o.executionProviders || ['cpu'], graphOptimizationLevel: o.graphOptimizationLevel || 'all', logSeverityLevel: 3 }
   if (o.intraOpNumThreads) opts.intraOpNumThreads = o.intraOpNumThreads
   if (o.interOpNumThreads) opts.interOpNumThreads = o.interOpNumThreads
+  if (o.allowSpinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
   session = await ort.InferenceSession.create(workerData.model, opts)
   return { inputs: session.inputNames, outputs: session.outputNames }
 }
 const ready = init()
 ready.then((io) => parentPort.postMessage({ type: 'ready', io }), (e) => parentPort.postMessage({ type: 'error', id: -1, message: String(e && e.message || e) }))
 parentPort.on('message', async (msg) => {
-  if (msg.type === 'run') {
+  if (msg.type === 'slice') {
+    computeSlice(msg)
+  } else if (msg.type === 'run') {
     try {
+      if (msg.slice !== undefined) mergeSlice(msg.slice, msg.data)
       await ready
       const out = await session.run({ input: new ort.Tensor('float32', msg.data, msg.dims) })
       const t = out.output
@@ -42,6 +85,18 @@ parentPort.on('message', async (msg) => {
   }
 })
 `
+
+/**
+ * A {@link ModelSession} whose thread can also take a share of the preprocessing while it is idle.
+ */
+export interface WorkerModelSession extends ModelSession {
+  /**
+   * Fills `out` as `toModelTensor` does; when no run is in flight, the worker computes the bottom
+   * half of the rows meanwhile and merges them into the tensor when its `run` arrives, so `out`
+   * must go to this session's `run` next.
+   */
+  fillTensor(image: RgbImage, size: Size, out: Float32Array): Float32Array
+}
 
 interface Pending {
   resolve: (t: Float32Tensor) => void
@@ -58,15 +113,25 @@ interface Pending {
  * @param options - onnxruntime session options
  * @returns a {@link ModelSession} whose runs do not block the event loop
  * @throws {@link MatteError} `MODEL_LOAD` when the model cannot be loaded or is not MODNet-shaped
+ *
+ * @example
+ * ```ts
+ * import { createOrtWorkerSession } from '@mattekit/node'
+ *
+ * // The same session, run on a worker thread so the event loop stays free during inference:
+ * const session = await createOrtWorkerSession('modnet.onnx')
+ * const alpha = await session.run({ data: tensor, dims: [1, 3, 512, 512] })
+ * await session.dispose() // ends the thread
+ * ```
  */
-export async function createOrtWorkerSession(model: string | Uint8Array, options: NodeSessionOptions = {}): Promise<ModelSession> {
+export async function createOrtWorkerSession(model: string | Uint8Array, options: NodeSessionOptions = {}): Promise<WorkerModelSession> {
   const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node')
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     // Plain CommonJS that needs no loader or flag of the parent (e.g. --input-type=module would
     // make the eval'd source ESM and break require).
     execArgv: [],
-    workerData: { ortPath, model, options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
+    workerData: { ortPath, model, kernel: MODEL_TENSOR_KERNEL, options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
   })
   // The worker is ref'd (keeps the process alive) while loading, running or disposing, and
   // unref'd when idle, so an idle Matter never holds a process open.
@@ -112,15 +177,31 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
     else p.reject(new Error(msg.message))
   })
 
+  // Tensors whose bottom rows the worker is computing, and the id of that share.
+  const shared = new WeakMap<Float32Array, number>()
+  let nextSlice = 0
   return {
+    fillTensor(image: RgbImage, size: Size, out: Float32Array): Float32Array {
+      // Share only with an idle worker: a busy one would make the next run wait for its share.
+      if (failure || disposed || pending.size > 0) return toModelTensor(image, size, out)
+      toModelTensorShared(image, size, out, (slice) => {
+        const id = nextSlice++
+        worker.postMessage({ type: 'slice', id, slice }, [slice.rows.buffer as ArrayBuffer])
+        shared.set(out, id)
+        return true
+      })
+      return out
+    },
     run(input: Float32Tensor): Promise<Float32Tensor> {
+      const data = input.data
+      const slice = shared.get(data)
+      shared.delete(data)
       if (failure) return Promise.reject(failure)
       const id = nextId++
       return new Promise<Float32Tensor>((resolve, reject) => {
         pending.set(id, { resolve, reject })
         worker.ref() // keep the process alive while a run is in flight
-        const data = input.data
-        worker.postMessage({ type: 'run', id, data, dims: [...input.dims] }, [data.buffer as ArrayBuffer])
+        worker.postMessage({ type: 'run', id, data, dims: [...input.dims], slice }, [data.buffer as ArrayBuffer])
       })
     },
     dispose(): Promise<void> {

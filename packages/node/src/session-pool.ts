@@ -14,6 +14,14 @@ const CORES_PER_SESSION = 4
  *
  * @param cores - the core count
  * @returns how many sessions to run
+ *
+ * @example
+ * ```ts
+ * import { createMatter, defaultPoolSize } from '@mattekit/node'
+ *
+ * defaultPoolSize(16) // 4 sessions on a 16-core machine
+ * const matter = await createMatter({ sessions: defaultPoolSize() * 2 }) // more, for small images
+ * ```
  */
 export function defaultPoolSize(cores: number = availableParallelism()): number {
   return Math.max(1, Math.floor(cores / CORES_PER_SESSION))
@@ -24,6 +32,14 @@ export function defaultPoolSize(cores: number = availableParallelism()): number 
  *
  * @param sessions - the sessions (the pool owns them and disposes them)
  * @returns a {@link ModelSession}
+ *
+ * @example
+ * ```ts
+ * import { createOrtWorkerSession, poolSessions } from '@mattekit/node'
+ *
+ * const session = poolSessions(await Promise.all([1, 2, 3].map(() => createOrtWorkerSession('modnet.onnx'))))
+ * // each run goes to the least busy of the three; disposing the pool disposes them all
+ * ```
  */
 export function poolSessions(sessions: readonly ModelSession[]): ModelSession {
   if (sessions.length === 1) return sessions[0]!

@@ -18,6 +18,14 @@ import { resizeArea } from '../resample/area.js'
  * @param out - where to write the levels (same length as `alpha`); allocated when omitted
  * @returns `out`, or a new array, holding one level per value
  * @throws {@link MatteError} `INVALID_INPUT` when `out` has a different length than `alpha`
+ *
+ * @example
+ * ```ts
+ * import { quantizeAlpha } from '@mattekit/core'
+ *
+ * const { data } = await session.run({ data: tensor, dims: [1, 3, 512, 896] })
+ * const matte8 = quantizeAlpha(data) // trunc(alpha * 255), as MODNet's official script
+ * ```
  */
 export function quantizeAlpha(alpha: Float32Array, out?: Uint8Array): Uint8Array {
   const n = alpha.length
@@ -45,6 +53,14 @@ export function quantizeAlpha(alpha: Float32Array, out?: Uint8Array): Uint8Array
  * @param out - where to write the result (`to.width * to.height` levels); allocated when omitted
  * @returns `out`, or a new array, holding the resized matte
  * @throws {@link MatteError} `INVALID_INPUT` for a bad size or array length
+ *
+ * @example
+ * ```ts
+ * import { quantizeAlpha, resizeMatte } from '@mattekit/core'
+ *
+ * // The model's 896x512 matte back to the 1920x1080 photo, with OpenCV's INTER_AREA on uint8:
+ * const full = resizeMatte(quantizeAlpha(alpha), { width: 896, height: 512 }, { width: 1920, height: 1080 })
+ * ```
  */
 export function resizeMatte(matte: Uint8Array, from: Size, to: Size, out?: Uint8Array): Uint8Array {
   if (!(matte instanceof Uint8Array)) throw new MatteError('INVALID_INPUT', 'The matte must be a Uint8Array.')

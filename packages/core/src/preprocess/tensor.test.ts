@@ -9,7 +9,7 @@ import { decodePngDataUrl, tiledCrop } from '../testing/png.js'
 import { randomBytes } from '../testing/prng.js'
 import { compare, reference } from '../testing/reference.js'
 import { modelInputSize } from './size.js'
-import { toModelTensor } from './tensor.js'
+import { MODEL_TENSOR_KERNEL, type TensorSlice, toModelTensor, toModelTensorShared } from './tensor.js'
 
 const fixtures: Record<string, RgbImage> = {
   'astronaut.png': decodePngDataUrl(astronautPng),
@@ -85,5 +85,71 @@ describe('toModelTensor', () => {
       err = e
     }
     expect(isMatteError(err, 'INVALID_INPUT')).toBe(true)
+  })
+})
+
+describe('toModelTensorShared and MODEL_TENSOR_KERNEL (preprocessing shared with a worker)', () => {
+  // What a worker does: build the kernel from its source, compute the slice into its own tensor
+  // (from a structured clone, as postMessage delivers it), and the rows are merged before the run.
+  const kernel = new Function('__name', MODEL_TENSOR_KERNEL)((f: unknown) => f) as (slice: TensorSlice, dst: Float32Array) => void
+  const merge = (slice: TensorSlice, from: Float32Array, into: Float32Array): void => {
+    const plane = slice.dw * slice.dh
+    for (let c = 0; c < 3; c++) into.set(from.subarray(c * plane + slice.rowStart * slice.dw, c * plane + slice.rowEnd * slice.dw), c * plane + slice.rowStart * slice.dw)
+  }
+
+  it.each([
+    [1000, 700, 333, 250, 0.5],
+    [640, 480, 224, 160, 0.5],
+    [601, 577, 600, 576, 0.3],
+    [300, 1000, 96, 320, 0.7],
+    [257, 255, 128, 127, 0.5],
+    [1920, 1080, 896, 512, 0.5],
+  ])('%ix%i to %ix%i, share %f: bit-identical to toModelTensor', (sw, sh, dw, dh, share) => {
+    const image: RgbImage = { data: randomBytes(sw + sh, sw * sh * 3), width: sw, height: sh }
+    const size = { width: dw, height: dh }
+    const expected = toModelTensor(image, size)
+    const out = new Float32Array(3 * dw * dh).fill(Number.NaN)
+    let worker: Float32Array | undefined
+    const slice = toModelTensorShared(
+      image,
+      size,
+      out,
+      (s) => {
+        const copy = structuredClone(s)
+        worker = new Float32Array(3 * dw * dh)
+        kernel(copy, worker)
+        return true
+      },
+      share,
+      1,
+    )
+    expect(slice).toBeDefined()
+    expect(slice!.rowStart).toBeGreaterThan(0)
+    expect(slice!.rowEnd).toBe(dh)
+    // The main thread left the slice's rows alone...
+    expect(Number.isNaN(out[slice!.rowStart * dw])).toBe(true)
+    merge(slice!, worker!, out)
+    // ...and together they are exactly the tensor.
+    let same = 0
+    for (let i = 0; i < out.length; i++) if (Object.is(out[i], expected[i])) same++
+    expect(same).toBe(out.length)
+  })
+
+  it('computes everything itself when the slice is refused, the image is small, or the resampling is not an area reduction', () => {
+    const image: RgbImage = { data: randomBytes(9, 200 * 100 * 3), width: 200, height: 100 }
+    const area = { width: 64, height: 32 }
+    const refused = new Float32Array(3 * 64 * 32)
+    expect(toModelTensorShared(image, area, refused, () => false, 0.5, 1)).toBeUndefined()
+    expect(refused).toEqual(toModelTensor(image, area))
+    let offered = 0
+    const small = new Float32Array(3 * 64 * 32)
+    expect(toModelTensorShared(image, area, small, () => ++offered > 0)).toBeUndefined() // 20 000 pixels < 1 MP
+    expect(small).toEqual(toModelTensor(image, area))
+    for (const size of [{ width: 400, height: 200 }, { width: 100, height: 50 }, { width: 200, height: 100 }]) {
+      const out = new Float32Array(3 * size.width * size.height)
+      expect(toModelTensorShared(image, size, out, () => ++offered > 0, 0.5, 1)).toBeUndefined() // linear, fast, copy
+      expect(out).toEqual(toModelTensor(image, size))
+    }
+    expect(offered).toBe(0)
   })
 })

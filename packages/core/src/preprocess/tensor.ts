@@ -60,7 +60,7 @@ export function toModelTensor(image: RgbImage, size: Size, out?: Float32Array): 
       fastPlanar(data, sw, plan.scaleX, plan.scaleY, dst, dw, dh)
       break
     case 'area':
-      areaPlanar(data, sw, plan.x, plan.y, dst, dw, dh)
+      areaPlanar(data, sw, plan.x, plan.y, dst, dw, dh, 0, dh, 0, NORMALISED, padAxis(plan.x, dw))
       break
     case 'linear':
       linearPlanar(data, sw, sh, plan.x, plan.y, dst, dw, dh)
@@ -122,82 +122,223 @@ function fastPlanar(src: Uint8Array, sw: number, scaleX: number, scaleY: number,
 }
 
 /**
+ * The horizontal table of an area axis padded to `k` entries per destination pixel (scales below 3
+ * only: `k <= 4`): sample offsets (`index * 3`) and weights, the extra entries pointing at the
+ * pixel's first source with weight 0. Adding `s * 0` (a zero) after the real entries leaves every
+ * sum bit-identical, and a fixed entry count lets the hot loop run without an inner loop.
+ */
+export interface PaddedAxis {
+  /** Entries per destination pixel (2 to 4). */
+  readonly k: number
+  /** Sample offset (`index * 3`) of each entry, `k` per destination pixel. */
+  readonly offset: Int32Array
+  /** Weight of each entry (0 for padding). */
+  readonly weight: Float64Array
+}
+
+const paddedCache = new WeakMap<AreaAxis, PaddedAxis>()
+
+function padAxis(x: AreaAxis, dw: number): PaddedAxis | undefined {
+  const cached = paddedCache.get(x)
+  if (cached !== undefined) return cached
+  const xs = x.start
+  let k = 2
+  for (let dx = 0; dx < dw; dx++) k = Math.max(k, xs[dx + 1]! - xs[dx]!)
+  if (k > 4) return undefined
+  const offset = new Int32Array(dw * k)
+  const weight = new Float64Array(dw * k)
+  for (let dx = 0; dx < dw; dx++) {
+    const e0 = xs[dx]!
+    const n = xs[dx + 1]! - e0
+    for (let i = 0; i < k; i++) {
+      offset[dx * k + i] = x.index[i < n ? e0 + i : e0]! * 3
+      weight[dx * k + i] = i < n ? x.weight[e0 + i]! : 0
+    }
+  }
+  const padded = { k, offset, weight }
+  paddedCache.set(x, padded)
+  return padded
+}
+
+/**
+ * One source row resampled horizontally (float64, OpenCV's entry order), times `beta`, added into
+ * `sum`; and, when `sum2` is given, times `beta2` into `sum2` (a source row feeds at most two output
+ * rows). Unrolled for 2, 3 and 4 entries per pixel.
+ */
+function areaRowPadded(
+  N: Float64Array,
+  src: Uint8Array,
+  base: number,
+  px: PaddedAxis,
+  dw: number,
+  sum: Float64Array,
+  beta: number,
+  sum2: Float64Array | undefined,
+  beta2: number,
+): void {
+  const off = px.offset
+  const wt = px.weight
+  const two = sum2 !== undefined
+  const s2 = sum2 ?? sum
+  if (px.k === 4) {
+    for (let dx = 0, b = 0, q = 0; dx < dw; dx++, b += 3, q += 4) {
+      const p0 = base + off[q]!
+      const p1 = base + off[q + 1]!
+      const p2 = base + off[q + 2]!
+      const p3 = base + off[q + 3]!
+      const w0 = wt[q]!
+      const w1 = wt[q + 1]!
+      const w2 = wt[q + 2]!
+      const w3 = wt[q + 3]!
+      const r = 0 + N[src[p0]!]! * w0 + N[src[p1]!]! * w1 + N[src[p2]!]! * w2 + N[src[p3]!]! * w3
+      const g = 0 + N[src[p0 + 1]!]! * w0 + N[src[p1 + 1]!]! * w1 + N[src[p2 + 1]!]! * w2 + N[src[p3 + 1]!]! * w3
+      const bl = 0 + N[src[p0 + 2]!]! * w0 + N[src[p1 + 2]!]! * w1 + N[src[p2 + 2]!]! * w2 + N[src[p3 + 2]!]! * w3
+      sum[b] = sum[b]! + beta * r
+      sum[b + 1] = sum[b + 1]! + beta * g
+      sum[b + 2] = sum[b + 2]! + beta * bl
+      if (two) {
+        s2[b] = s2[b]! + beta2 * r
+        s2[b + 1] = s2[b + 1]! + beta2 * g
+        s2[b + 2] = s2[b + 2]! + beta2 * bl
+      }
+    }
+    return
+  }
+  if (px.k === 3) {
+    for (let dx = 0, b = 0, q = 0; dx < dw; dx++, b += 3, q += 3) {
+      const p0 = base + off[q]!
+      const p1 = base + off[q + 1]!
+      const p2 = base + off[q + 2]!
+      const w0 = wt[q]!
+      const w1 = wt[q + 1]!
+      const w2 = wt[q + 2]!
+      const r = 0 + N[src[p0]!]! * w0 + N[src[p1]!]! * w1 + N[src[p2]!]! * w2
+      const g = 0 + N[src[p0 + 1]!]! * w0 + N[src[p1 + 1]!]! * w1 + N[src[p2 + 1]!]! * w2
+      const bl = 0 + N[src[p0 + 2]!]! * w0 + N[src[p1 + 2]!]! * w1 + N[src[p2 + 2]!]! * w2
+      sum[b] = sum[b]! + beta * r
+      sum[b + 1] = sum[b + 1]! + beta * g
+      sum[b + 2] = sum[b + 2]! + beta * bl
+      if (two) {
+        s2[b] = s2[b]! + beta2 * r
+        s2[b + 1] = s2[b + 1]! + beta2 * g
+        s2[b + 2] = s2[b + 2]! + beta2 * bl
+      }
+    }
+    return
+  }
+    for (let dx = 0, b = 0, q = 0; dx < dw; dx++, b += 3, q += 2) {
+      const p0 = base + off[q]!
+      const p1 = base + off[q + 1]!
+      const w0 = wt[q]!
+      const w1 = wt[q + 1]!
+      const r = 0 + N[src[p0]!]! * w0 + N[src[p1]!]! * w1
+      const g = 0 + N[src[p0 + 1]!]! * w0 + N[src[p1 + 1]!]! * w1
+      const bl = 0 + N[src[p0 + 2]!]! * w0 + N[src[p1 + 2]!]! * w1
+      sum[b] = sum[b]! + beta * r
+      sum[b + 1] = sum[b + 1]! + beta * g
+      sum[b + 2] = sum[b + 2]! + beta * bl
+      if (two) {
+        s2[b] = s2[b]! + beta2 * r
+        s2[b + 1] = s2[b + 1]! + beta2 * g
+        s2[b + 2] = s2[b + 2]! + beta2 * bl
+      }
+    }
+    return
+}
+
+/** {@link areaRowPadded} for any number of entries per pixel (scales of 3 and more). */
+function areaRow(
+  N: Float64Array,
+  src: Uint8Array,
+  base: number,
+  x: AreaAxis,
+  dw: number,
+  sum: Float64Array,
+  beta: number,
+  sum2: Float64Array | undefined,
+  beta2: number,
+): void {
+  const xs = x.start
+  const xi = x.index
+  const xw = x.weight
+  const two = sum2 !== undefined
+  const s2 = sum2 ?? sum
+  for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
+    const e0 = xs[dx]!
+    const e1 = xs[dx + 1]!
+    let r = 0
+    let g = 0
+    let bl = 0
+    // The entries of one destination pixel are consecutive source pixels.
+    for (let e = e0, p = base + xi[e0]! * 3; e < e1; e++, p += 3) {
+      const w = xw[e]!
+      r += N[src[p]!]! * w
+      g += N[src[p + 1]!]! * w
+      bl += N[src[p + 2]!]! * w
+    }
+    sum[b] = sum[b]! + beta * r
+    sum[b + 1] = sum[b + 1]! + beta * g
+    sum[b + 2] = sum[b + 2]! + beta * bl
+    if (two) {
+      s2[b] = s2[b]! + beta2 * r
+      s2[b + 1] = s2[b + 1]! + beta2 * g
+      s2[b + 2] = s2[b + 2]! + beta2 * bl
+    }
+  }
+}
+
+/**
  * `resizeArea_<double, double>`, fused: each source row is resampled horizontally and added, with its
  * vertical weight, straight into the sums of the one or two output rows it feeds. The additions
  * happen in OpenCV's order (entries of an output row in table order), so the result is identical;
  * sums start at +0, and `0 + b * h === b * h` since `h` is never -0.
+ *
+ * Computes output rows `rowStart` to `rowEnd - 1` only, so that threads can share one image; `src`
+ * may hold only the source rows from `srcRow0` on. Self-contained (everything it uses comes in as
+ * arguments or is one of the two row functions), because {@link MODEL_TENSOR_KERNEL} ships its
+ * source to worker threads.
  */
-function areaPlanar(src: Uint8Array, sw: number, x: AreaAxis, y: AreaAxis, dst: Float32Array, dw: number, dh: number): void {
-  const N = NORMALISED
+function areaPlanar(
+  src: Uint8Array,
+  sw: number,
+  x: AreaAxis,
+  y: AreaAxis,
+  dst: Float32Array,
+  dw: number,
+  dh: number,
+  rowStart: number,
+  rowEnd: number,
+  srcRow0: number,
+  N: Float64Array,
+  px: PaddedAxis | undefined,
+): void {
   const plane = dw * dh
   const srcRow = sw * 3
   const rowLen = dw * 3
   const sumEven = new Float64Array(rowLen)
   const sumOdd = new Float64Array(rowLen)
-  const xs = x.start
-  const xi = x.index
-  const xw = x.weight
   const ys = y.start
   const yi = y.index
   const yw = y.weight
-  const entries = ys[dh]!
+  const entries = ys[rowEnd]!
   // `dy` is the first unfinished output row; entry j belongs to it.
-  let dy = 0
-  let j = 0
+  let dy = rowStart
+  let j = ys[rowStart]!
   while (j < entries) {
     const sumA = (dy & 1) === 0 ? sumEven : sumOdd
     if (j === ys[dy]!) sumA.fill(0)
     const sy = yi[j]!
-    const betaA = yw[j]!
+    const base = (sy - srcRow0) * srcRow
+    // A source row feeds at most two output rows (scale >= 1): then the next entry is the first of row dy + 1.
     const shared = j + 1 < entries && yi[j + 1]! === sy
-    const base = sy * srcRow
-    if (shared) {
-      // A source row feeds at most two output rows (scale >= 1): the next entry is the first of row dy + 1.
-      const betaB = yw[j + 1]!
-      const sumB = (dy & 1) === 0 ? sumOdd : sumEven
-      sumB.fill(0)
-      for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
-        const e0 = xs[dx]!
-        const e1 = xs[dx + 1]!
-        let r = 0
-        let g = 0
-        let bl = 0
-        // The entries of one destination pixel are consecutive source pixels.
-        for (let e = e0, p = base + xi[e0]! * 3; e < e1; e++, p += 3) {
-          const w = xw[e]!
-          r += N[src[p]!]! * w
-          g += N[src[p + 1]!]! * w
-          bl += N[src[p + 2]!]! * w
-        }
-        sumA[b] = sumA[b]! + betaA * r
-        sumA[b + 1] = sumA[b + 1]! + betaA * g
-        sumA[b + 2] = sumA[b + 2]! + betaA * bl
-        sumB[b] = sumB[b]! + betaB * r
-        sumB[b + 1] = sumB[b + 1]! + betaB * g
-        sumB[b + 2] = sumB[b + 2]! + betaB * bl
-      }
-      j += 2
-    } else {
-      for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
-        const e0 = xs[dx]!
-        const e1 = xs[dx + 1]!
-        let r = 0
-        let g = 0
-        let bl = 0
-        for (let e = e0, p = base + xi[e0]! * 3; e < e1; e++, p += 3) {
-          const w = xw[e]!
-          r += N[src[p]!]! * w
-          g += N[src[p + 1]!]! * w
-          bl += N[src[p + 2]!]! * w
-        }
-        sumA[b] = sumA[b]! + betaA * r
-        sumA[b + 1] = sumA[b + 1]! + betaA * g
-        sumA[b + 2] = sumA[b + 2]! + betaA * bl
-      }
-      j += 1
-    }
+    const sumB = shared ? ((dy & 1) === 0 ? sumOdd : sumEven) : undefined
+    sumB?.fill(0)
+    const betaB = shared ? yw[j + 1]! : 0
+    if (px !== undefined) areaRowPadded(N, src, base, px, dw, sumA, yw[j]!, sumB, betaB)
+    else areaRow(N, src, base, x, dw, sumA, yw[j]!, sumB, betaB)
+    j += shared ? 2 : 1
     // Write out the output rows whose last entry is in.
-    while (dy < dh && j >= ys[dy + 1]!) {
+    while (dy < rowEnd && j >= ys[dy + 1]!) {
       const sum = (dy & 1) === 0 ? sumEven : sumOdd
       const o = dy * dw
       for (let dx = 0, b = 0; dx < dw; dx++, b += 3) {
@@ -279,3 +420,127 @@ function linearPlanar(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y:
     }
   }
 }
+
+/**
+ * A share of {@link toModelTensor}'s work for another thread: output rows `rowStart` to `rowEnd - 1`
+ * of every plane, computed from `rows` (a copy of the source rows they read, from `srcRow0` on) by
+ * {@link MODEL_TENSOR_KERNEL}. Plain data, so it can be posted to a worker (transfer `rows.buffer`).
+ * Used by `@mattekit/node` to share preprocessing with its idle inference thread.
+ */
+export interface TensorSlice {
+  /** The source rows the slice reads, 8-bit RGB, from `srcRow0` on. */
+  readonly rows: Uint8Array
+  /** The first source row in `rows`. */
+  readonly srcRow0: number
+  /** Source width. */
+  readonly sw: number
+  /** Tensor width. */
+  readonly dw: number
+  /** Tensor height. */
+  readonly dh: number
+  /** First output row of the slice. */
+  readonly rowStart: number
+  /** One past the last output row of the slice. */
+  readonly rowEnd: number
+  /** Horizontal resampling table. */
+  readonly x: AreaAxis
+  /** Vertical resampling table. */
+  readonly y: AreaAxis
+  /** The padded horizontal table, when the scale allows it. */
+  readonly padded: PaddedAxis | undefined
+  /** The normalisation table (`(v - 127.5) / 127.5` in float64). */
+  readonly normalised: Float64Array
+}
+
+/**
+ * {@link toModelTensor}, with part of the work offered to another thread: when the resampling is an
+ * area reduction of at least `minPixels` source pixels, the bottom `share` of the output rows is
+ * described as a {@link TensorSlice} and passed to `handOff` first; if `handOff` accepts it
+ * (returns true), only the other rows are computed here and the caller must have the slice's rows
+ * computed into the tensor (the Node adapter's inference worker does that before running the
+ * model). Otherwise, or for other resampling modes, the whole tensor is computed here.
+ *
+ * @param image - interleaved 8-bit RGB pixels
+ * @param size - the model input size
+ * @param out - the tensor to write, `3 * size.width * size.height` values
+ * @param handOff - offered the slice; returns whether another thread computes it
+ * @param share - the fraction of output rows to offer, in (0, 1)
+ * @param minPixels - the least source pixels for which a split pays off
+ * @returns the slice handed off, or `undefined` when `out` holds the whole tensor
+ * @throws {@link MatteError} `INVALID_INPUT` as {@link toModelTensor}
+ *
+ * @example
+ * ```ts
+ * import { modelInputSize, toModelTensorShared } from '@mattekit/core'
+ *
+ * const size = modelInputSize(image.width, image.height)
+ * const tensor = new Float32Array(3 * size.width * size.height)
+ * const slice = toModelTensorShared(image, size, tensor, (s) => worker.offer(s)) // true when a helper thread takes it
+ * if (slice) await worker.rowsDone() // the helper has written the slice's rows into `tensor`
+ * ```
+ */
+export function toModelTensorShared(
+  image: RgbImage,
+  size: Size,
+  out: Float32Array,
+  handOff: (slice: TensorSlice) => boolean,
+  share = 0.5,
+  minPixels = 1_000_000,
+): TensorSlice | undefined {
+  const { width: sw, height: sh, data } = image
+  const plan = data instanceof Uint8Array && data.length === sw * sh * 3 ? resizePlan({ width: sw, height: sh }, size) : undefined
+  if (plan?.mode !== 'area' || sw * sh < minPixels || !(out instanceof Float32Array) || out.length !== 3 * size.width * size.height) {
+    toModelTensor(image, size, out)
+    return undefined
+  }
+  const { width: dw, height: dh } = size
+  const rowStart = Math.min(dh - 1, Math.max(1, Math.round(dh * (1 - share))))
+  const srcRow0 = plan.y.index[plan.y.start[rowStart]!]!
+  const slice: TensorSlice = {
+    rows: data.slice(srcRow0 * sw * 3),
+    srcRow0,
+    sw,
+    dw,
+    dh,
+    rowStart,
+    rowEnd: dh,
+    x: plan.x,
+    y: plan.y,
+    padded: padAxis(plan.x, dw),
+    normalised: NORMALISED,
+  }
+  const accepted = handOff(slice)
+  areaPlanar(data, sw, plan.x, plan.y, out, dw, dh, 0, accepted ? rowStart : dh, 0, NORMALISED, slice.padded)
+  return accepted ? slice : undefined
+}
+
+/** The name a function declaration's source gives it (bundlers may rename functions). */
+function declaredName(fn: (...args: never[]) => unknown): string {
+  const m = /^function\s*([\w$]+)/.exec(String(fn))
+  if (!m) throw new Error('unexpected function source')
+  return m[1]!
+}
+
+/**
+ * The source of a function body that returns `(slice: TensorSlice, dst: Float32Array) => void`,
+ * which computes a {@link TensorSlice}'s rows into `dst` (a whole tensor's worth of values) exactly
+ * as {@link toModelTensor} would. Build it in a worker with
+ * `new Function('__name', MODEL_TENSOR_KERNEL)((f) => f)` (`__name` covers bundlers that keep
+ * function names). It is the same code the main thread runs, shipped as text.
+ *
+ * @example
+ * ```ts
+ * // inside a worker thread that received a TensorSlice from toModelTensorShared:
+ * import { MODEL_TENSOR_KERNEL } from '@mattekit/core'
+ *
+ * const fill = new Function('__name', MODEL_TENSOR_KERNEL)((f: unknown) => f) as (slice: TensorSlice, dst: Float32Array) => void
+ * fill(slice, tensor) // writes the slice's rows exactly as toModelTensor would
+ * ```
+ */
+export const MODEL_TENSOR_KERNEL: string = [
+  String(areaRowPadded),
+  String(areaRow),
+  String(areaPlanar),
+  `return function (slice, dst) { ${declaredName(areaPlanar)}(slice.rows, slice.sw, slice.x, slice.y, dst, slice.dw, slice.dh, ` +
+    'slice.rowStart, slice.rowEnd, slice.srcRow0, slice.normalised, slice.padded) }',
+].join('\n')

@@ -548,6 +548,14 @@ function linearKernelF32(src: Float32Array, sw: number, sh: number, cn: number, 
  * @param out - where to write the result (`to.width * to.height * channels` samples); allocated when omitted
  * @returns `out`, or a new array, holding the resampled pixels
  * @throws {@link MatteError} `INVALID_INPUT` for a bad size, channel count or array length
+ *
+ * @example
+ * ```ts
+ * import { resizeArea } from '@mattekit/core'
+ *
+ * // cv2.resize(rgb, (320, 180), interpolation=cv2.INTER_AREA), bit for bit:
+ * const small = resizeArea(rgb, { width: 1920, height: 1080 }, { width: 320, height: 180 }, 3)
+ * ```
  */
 export function resizeArea(src: Uint8Array, from: Size, to: Size, channels: number, out?: Uint8Array): Uint8Array
 /**

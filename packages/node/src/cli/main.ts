@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs'
 import { readdir, realpath, stat, unlink, mkdir } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import sharp from 'sharp'
 import { isMatteError, MatteError, type MatteTimings } from '@mattekit/core'
 import { createMatter, type NodeMatter } from '../create-matter.js'
 import { type OutputKind, renderOutput } from '../encode.js'
@@ -66,6 +67,8 @@ Options
       --skip-existing       skip inputs whose output already exists (outputs are only ever
                             written complete, so an interrupted run can simply be started again)
       --threads <n>         onnxruntime intra-op threads (default: one per core)
+      --max-pixels <n>      refuse images whose header declares more pixels, before decoding
+                            (IMAGE_TOO_LARGE; default 100000000)
       --json                print a machine-readable summary on stdout
   -h, --help                show this help
   -v, --version             show the version
@@ -190,6 +193,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   if (values.background !== undefined && kind !== 'composite') problems.push('--background goes with --output composite')
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
+  const maxPixels = values['max-pixels'] === undefined ? undefined : Number(values['max-pixels'])
+  if (maxPixels !== undefined && !(Number.isSafeInteger(maxPixels) && maxPixels >= 1)) problems.push('--max-pixels needs a whole number of pixels')
   const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency)
   if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) problems.push('--concurrency needs a whole number from 1 to 64')
   const foreground = (values.foreground ?? 'observed') as 'observed' | 'estimate'
@@ -231,11 +236,17 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   }
 
   const t0 = performance.now()
-  const matter = await loadMatter(values, source, threads, io)
+  // Every image is decoded and encoded once: libvips' operation cache (up to 50 MB and 100
+  // operations by default) only holds memory in a long batch. This is the CLI's own process.
+  if (jobs.length > 1) sharp.cache(false)
+  const matter = await loadMatter(values, source, threads, io, maxPixels)
   if (typeof matter === 'number') return matter
 
   const temps = new Set<string>()
-  const reports: (JobReport | undefined)[] = new Array(jobs.length)
+  // Per-image reports are kept only for --json (which prints them all); otherwise counters only,
+  // so memory stays flat however many images there are.
+  const reports: (JobReport | undefined)[] = values.json ? new Array<JobReport | undefined>(jobs.length) : []
+  const tally = { done: 0, failed: 0, skipped: 0 }
   let finished = 0
   const bar = io.stderr.isTTY && !values.json && jobs.length > 1 ? new ProgressBar(io.stderr, jobs.length) : undefined
   const runJob = async (job: Job): Promise<JobReport> => {
@@ -264,7 +275,13 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     while (next < jobs.length && !io.signal?.aborted) {
       const i = next++
       bar?.update(finished, basename(jobs[i]!.input))
-      reports[i] = await runJob(jobs[i]!)
+      const report = await runJob(jobs[i]!)
+      if (!(io.signal?.aborted && report.error?.code === 'ABORTED')) {
+        tally.done++
+        if (!report.ok) tally.failed++
+        if (report.skipped) tally.skipped++
+      }
+      if (values.json) reports[i] = report
       finished++
       bar?.update(finished, basename(jobs[i]!.input))
     }
@@ -276,13 +293,10 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     await Promise.all([...temps].map((t) => unlink(t).catch(() => undefined)))
     await matter.dispose()
   }
-  const interruptedRun = io.signal?.aborted ?? false
-  const done = reports.filter((r): r is JobReport => r !== undefined && !(interruptedRun && r.error?.code === 'ABORTED'))
-
-  const failed = done.filter((r) => !r.ok).length
-  const skipped = done.filter((r) => r.skipped).length
-  const interrupted = interruptedRun
+  const interrupted = io.signal?.aborted ?? false
+  const { failed, skipped } = tally
   if (values.json) {
+    const done = reports.filter((r): r is JobReport => r !== undefined && !(interrupted && r.error?.code === 'ABORTED'))
     const summary = {
       ok: done.length - failed - skipped,
       failed,
@@ -295,7 +309,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   } else if (jobs.length > 1) {
     say(
-      `mattekit: ${done.length - failed - skipped} of ${jobs.length} images matted` +
+      `mattekit: ${tally.done - failed - skipped} of ${jobs.length} images matted` +
         `${skipped ? `, ${skipped} skipped (output exists)` : ''}${failed ? `, ${failed} failed` : ''}\n`,
     )
   }
@@ -314,6 +328,7 @@ export async function loadMatter(
   source: ReturnType<typeof modelSourceFromFlags>,
   threads: number | undefined,
   io: CliIo,
+  maxPixels?: number,
 ): Promise<NodeMatter | number> {
   const label = source && 'url' in source ? source.url : `MODNet ${source?.variant ?? 'fp32'}`
   const reporter = downloadReporter(io.stderr, { tty: Boolean(io.stderr.isTTY), label })
@@ -321,6 +336,7 @@ export async function loadMatter(
     return await createMatter({
       ...(values.model !== undefined ? { model: values.model } : { model: source, ...cacheOptionsFromFlags(values), onProgress: reporter.onProgress }),
       session: { intraOpNumThreads: threads },
+      ...(maxPixels === undefined ? {} : { maxPixels }),
       signal: io.signal,
     })
   } catch (error) {
@@ -344,6 +360,7 @@ function parse(argv: readonly string[]) {
       ...MATTE_FLAGS,
       concurrency: { type: 'string' },
       'skip-existing': { type: 'boolean' },
+      'max-pixels': { type: 'string' },
       version: { type: 'boolean', short: 'v' },
     },
   })

@@ -2,7 +2,7 @@
  * Reliability: hostile inputs, faults and load on the Node entry points. Each case asserts a
  * typed error (or a correct result), no output file left behind, and a Matter that still works.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +69,30 @@ describe('degenerate and hostile inputs (API)', () => {
     setTimeout(() => controller.abort(), 5)
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED', name: 'AbortError' })
     await works()
+  })
+})
+
+describe('hostile inputs (CLI)', () => {
+  const cli = (args: string[]): { status: number | null; stderr: string } => {
+    const r = spawnSync(process.execPath, ['--conditions=@mattekit/source', '--import', 'tsx', CLI, ...args, '--model', MODEL], { cwd: ROOT, encoding: 'utf8' })
+    return { status: r.status, stderr: r.stderr }
+  }
+
+  it('a decompression-bomb header and --max-pixels: IMAGE_TOO_LARGE, exit 1, no output; a bad --max-pixels is a usage error', () => {
+    const out = join(dir, 'cli-bomb')
+    mkdirSync(out)
+    const bomb = cli([join(FIXTURES, 'bad', 'huge-100000x100000.png'), '-o', out])
+    expect(bomb.status).toBe(1)
+    expect(bomb.stderr).toContain('IMAGE_TOO_LARGE')
+    const limited = cli([join(FIXTURES, 'astronaut.png'), '-o', out, '--max-pixels', '1000'])
+    expect(limited.status).toBe(1)
+    expect(limited.stderr).toContain('IMAGE_TOO_LARGE')
+    expect(readdirSync(out)).toEqual([])
+    const usage = cli([join(FIXTURES, 'astronaut.png'), '-o', out, '--max-pixels', '-5'])
+    expect(usage.status).toBe(2)
+    expect(usage.stderr).toContain('--max-pixels')
+    expect(cli([join(FIXTURES, 'variants', 'grey-320x240.png'), '-o', out, '--max-pixels', '76800']).status).toBe(0)
+    expect(readdirSync(out)).toEqual(['grey-320x240.png'])
   })
 })
 
