@@ -15,6 +15,8 @@ import type { EngineConfig, ModelPayload } from './engine.js'
 import { type PreparedInput, absoluteUrl, prepareInput } from './input.js'
 import { releasePayload } from './payload.js'
 import { type FromWorker, type ToWorker, fromWire } from './protocol.js'
+import { livePayload } from './track/live-frame.js'
+import { type LiveMatteRunner, type TrackHost, processTrack } from './track/process-track.js'
 import { type OpRunner, createWebResult } from './result.js'
 import type { OpResult } from './ops.js'
 import type { WebBackend, WebImageInput, WebMatteOptions, WebMatter, WebMatterOptions, WebMatteResult, WebProgressEvent } from './types.js'
@@ -27,6 +29,8 @@ const asyncDispose: typeof Symbol.asyncDispose =
 interface Client {
   readonly backend: WebBackend
   matte(input: PreparedInput, signal: AbortSignal | undefined): Promise<MatteResult>
+  /** Mattes a live frame (owned by the client from now on) at a model size; model-size matte back. */
+  matteLive: LiveMatteRunner
   op: OpRunner
   dispose(): Promise<void>
 }
@@ -179,6 +183,7 @@ async function startWorker(cfg: EngineConfig, options: WebMatterOptions): Promis
         settleInit?.reject(fromWire(message.error))
         settleInit = undefined
         break
+      case 'live-result':
       case 'result':
         pending.get(message.id)?.resolve(message.result as never)
         pending.delete(message.id)
@@ -248,6 +253,24 @@ async function startWorker(cfg: EngineConfig, options: WebMatterOptions): Promis
         if (pending.delete(id)) post({ type: 'abort', id })
       })
     },
+    matteLive(payload, modelSize) {
+      const transfer: Transferable[] = payload.kind === 'frame' ? [payload.frame] : payload.kind === 'bitmap' ? [payload.bitmap] : []
+      if (broken || disposing) {
+        releasePayload(payload)
+        return Promise.reject(broken ?? new MatteError('DISPOSED', 'This Matter was disposed; create a new one with createMatter().'))
+      }
+      const id = nextId++
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        try {
+          post({ type: 'matte-live', id, input: payload, modelSize }, transfer)
+        } catch (error) {
+          pending.delete(id)
+          releasePayload(payload)
+          reject(new MatteError('INVALID_INPUT', `The frame could not be sent to the worker: ${(error as Error)?.message ?? String(error)}`, { cause: error }))
+        }
+      })
+    },
     op(request, transfer) {
       if (broken) return Promise.reject(broken)
       if (disposing) return Promise.reject(new MatteError('DISPOSED', 'This Matter was disposed; create a new one with createMatter().'))
@@ -290,6 +313,10 @@ async function startInline(cfg: EngineConfig, options: WebMatterOptions): Promis
   return {
     backend: { mode: 'inline', ...engine.backend },
     matte: (prepared, signal) => engine.matter.matte(prepared.payload, { signal }),
+    matteLive: async (payload, modelSize) => {
+      const { matte, modelSize: size, timings } = await engine.matter.matte(await livePayload(payload), { modelSize, matteSize: 'model' })
+      return { matte, modelSize: size, timings }
+    },
     op: (request) => engine.runOp(request),
     dispose: () => engine.matter.dispose(),
   }
@@ -327,6 +354,16 @@ export async function createMatter(options: WebMatterOptions): Promise<WebMatter
   let disposed = false
   let disposing: Promise<void> | undefined
   const disposedError = (): MatteError => new MatteError('DISPOSED', 'This Matter was disposed; create a new one with createMatter().')
+  // Live tracks stop when the Matter is disposed.
+  const liveTracks = new Set<{ stop(): void }>()
+  const trackHost: TrackHost = {
+    matteLive: (payload, modelSize) => (disposed ? Promise.reject(disposedError()) : client.matteLive(payload, modelSize)),
+    forWorker: mode === 'worker',
+    register(live) {
+      liveTracks.add(live)
+      return () => liveTracks.delete(live)
+    },
+  }
 
   const matter: WebMatter = {
     backend: client.backend,
@@ -348,9 +385,14 @@ export async function createMatter(options: WebMatterOptions): Promise<WebMatter
       if (disposed) throw disposedError()
       return createWebResult(result, performance.now() - t0, client.op, mode === 'worker')
     },
+    processTrack(track, trackOptions) {
+      if (disposed) throw disposedError()
+      return processTrack(trackHost, track, trackOptions)
+    },
     dispose() {
       if (!disposing) {
         disposed = true
+        for (const live of [...liveTracks]) live.stop()
         disposing = client.dispose()
       }
       return disposing

@@ -17,6 +17,21 @@ export { decodeImage } from './decode-image.js'
 export type { WebDecodeOptions } from './decode-image.js'
 export { encodePng } from './png.js'
 export { DEFAULT_MODEL_CACHE } from './model-store.js'
+export { createMatterStore, createProcessedStreamStore, matterOptionsKey } from './matter-store.js'
+export type {
+  MatterProgress,
+  MatterState,
+  MatterStatus,
+  MatterStore,
+  MatterStoreDependencies,
+  MatterStoreOptions,
+  ProcessedStreamState,
+  ProcessedStreamStatus,
+  ProcessedStreamStore,
+  ProcessStreamOptions,
+} from './matter-store.js'
+// The live-track contract (WebMatter.processTrack), used by the stores above.
+export type { ProcessedTrack, ProcessTrackOptions, TrackBackground, TrackStats } from './types.js'
 export type {
   WasmPaths,
   WebBackend,
@@ -43,10 +58,13 @@ export {
   parseColor,
   MODNET_MODELS,
   MODNET_LICENSE_NOTICE,
+  createExternalStore,
 } from '@mattekit/core'
 export type {
   Background,
   CustomModelSource,
+  ExternalStore,
+  WritableExternalStore,
   Matte,
   MatteErrorCode,
   MatteOptions,
@@ -60,4 +78,6 @@ export type {
   RgbaImage,
   RgbImage,
   Size,
+  StabilizerMode,
+  StabilizerOptions,
 } from '@mattekit/core'

@@ -17,7 +17,14 @@ export type WireBackground =
 
 /** One convenience to compute. */
 export type OpRequest =
-  | { readonly op: 'composite'; readonly image: RgbImage; readonly matte: Matte; readonly background: WireBackground }
+  | {
+      readonly op: 'composite'
+      readonly image: RgbImage
+      readonly matte: Matte
+      readonly background: WireBackground
+      /** Edge colours (core's `ComposeOptions.foreground`). */
+      readonly foreground?: 'observed' | 'estimate'
+    }
   | { readonly op: 'cutout-bitmap'; readonly image: RgbImage; readonly matte: Matte }
   | {
       readonly op: 'cutout-blob'
@@ -81,7 +88,11 @@ export async function runOp(request: OpRequest, decode: (payload: InputPayload) 
       if (bg.type === 'image') background = { type: 'image', image: fitCover(await decode(bg.image), image) }
       else if (bg.type === 'rgb') background = { type: 'image', image: fitCover(bg.image, image) }
       else background = bg
-      const out = composite(image, matte, background)
+      const foreground = request.foreground ?? 'observed'
+      if (foreground !== 'observed' && foreground !== 'estimate') {
+        throw new MatteError('INVALID_OPTION', `foreground must be 'observed' or 'estimate', got ${String(foreground)}.`)
+      }
+      const out = composite(image, matte, background, { foreground })
       return bitmapOf(opaqueRgba(out), out.width, out.height)
     }
     case 'cutout-bitmap': {

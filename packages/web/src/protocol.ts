@@ -3,7 +3,7 @@
  * buffers transferred (zero-copy); errors travel as code + message and become
  * {@link MatteError}s again on the page.
  */
-import { MatteError, isMatteError, type MatteErrorCode, type MatteResult } from '@mattekit/core'
+import { MatteError, isMatteError, type Matte, type MatteErrorCode, type MatteResult, type MatteTimings, type Size } from '@mattekit/core'
 import type { EngineConfig } from './engine.js'
 import type { OpRequest, OpResult } from './ops.js'
 import type { InputPayload } from './payload.js'
@@ -23,6 +23,8 @@ export type ToWorker =
   | { readonly type: 'op'; readonly id: number; readonly request: OpRequest }
   | { readonly type: 'abort'; readonly id: number }
   | { readonly type: 'dispose' }
+  /** A live video frame: matte it at a reduced model size and send back the model-size matte only. */
+  | { readonly type: 'matte-live'; readonly id: number; readonly input: InputPayload; readonly modelSize: number | 'official' }
 
 /** Worker to page. */
 export type FromWorker =
@@ -33,6 +35,17 @@ export type FromWorker =
   | { readonly type: 'op-result'; readonly id: number; readonly value: OpResult }
   | { readonly type: 'error'; readonly id: number; readonly error: WireError }
   | { readonly type: 'disposed' }
+  | { readonly type: 'live-result'; readonly id: number; readonly result: LiveMatte }
+
+/** The answer to a live frame: the matte at the model's size (not resized back), no image. */
+export interface LiveMatte {
+  /** The 8-bit matte, `modelSize` large. */
+  readonly matte: Matte
+  /** The size the model ran at. */
+  readonly modelSize: Size
+  /** Per-stage timings in the pipeline (postprocess is quantisation only). */
+  readonly timings: MatteTimings
+}
 
 /**
  * Serialises any thrown value for the page.

@@ -130,13 +130,17 @@ export function createWebResult(result: MatteResult, roundTrip: number, run: OpR
       return (await run(request, [])) as Blob
     },
 
-    async drawComposite(canvas, background) {
+    async drawComposite(canvas, background, options = {}) {
       const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null
       if (!ctx) {
         throw new MatteError('INVALID_INPUT', 'drawComposite needs a canvas that can give a 2D context (this one already has another context).')
       }
       const wire = await wireBackground(background, forWorker)
-      const bitmap = (await run({ op: 'composite', image, matte, background: wire.background }, wire.transfer)) as ImageBitmap
+      const foreground = options.foreground ?? 'observed'
+      if (foreground !== 'observed' && foreground !== 'estimate') {
+        throw new MatteError('INVALID_OPTION', `options.foreground must be 'observed' or 'estimate', got ${String(foreground)}.`)
+      }
+      const bitmap = (await run({ op: 'composite', image, matte, background: wire.background, foreground }, wire.transfer)) as ImageBitmap
       try {
         if (canvas.width !== image.width) canvas.width = image.width
         if (canvas.height !== image.height) canvas.height = image.height

@@ -1,7 +1,7 @@
 /**
  * The public types of `@mattekit/web`: options, inputs, results and the backend report.
  */
-import type { Background, Matter, MatteOptions, MatteResult, MatteTimings, ModelProgressEvent, ModelSource, Rgb } from '@mattekit/core'
+import type { Background, Matter, MatteOptions, MatteResult, MatteTimings, ModelProgressEvent, ModelSource, Rgb, StabilizerOptions } from '@mattekit/core'
 import type { WasmPaths, WebDevice } from './ort-session.js'
 
 export type { WasmPaths, WebDevice }
@@ -169,9 +169,14 @@ export interface WebMatteResult extends MatteResult {
   toCutoutBlob(options?: { readonly type?: 'image/png' | 'image/webp'; readonly quality?: number }): Promise<Blob>
   /**
    * Draws the subject over `background` onto `canvas` (resized to the image's size), with core's
-   * `composite`: the same pixels `@mattekit/node`'s `composite()` gives.
+   * `composite`: the same pixels `@mattekit/node`'s `composite()` gives. `{ foreground: 'estimate' }`
+   * removes the old background's tint from soft edges (core's `estimateForeground`).
    */
-  drawComposite(canvas: HTMLCanvasElement | OffscreenCanvas, background: WebBackground): Promise<void>
+  drawComposite(
+    canvas: HTMLCanvasElement | OffscreenCanvas,
+    background: WebBackground,
+    options?: { readonly foreground?: 'observed' | 'estimate' },
+  ): Promise<void>
 }
 
 /** What a {@link WebMatter} runs on. */
@@ -206,4 +211,116 @@ export interface WebMatter extends Matter<WebImageInput> {
   matte(input: WebImageInput, options?: WebMatteOptions): Promise<WebMatteResult>
   /** Where the pipeline runs: mode, device, threads. */
   readonly backend: WebBackend
+  /**
+   * Replaces the background of a live video track (a camera, a screen, a canvas capture): frames
+   * in, processed frames out at the input's size. The latest frame always wins: while the model
+   * works, newer frames replace older ones and the output reuses the last matte, so nothing
+   * queues. Stabilised over time by default.
+   *
+   * @param track - a live video `MediaStreamTrack`
+   * @param options - background, stabiliser, model input size, compositor
+   * @returns the processed track, its stats, and `stop()`
+   * @throws {@link MatteError} `INVALID_INPUT` (not a live video track), `INVALID_OPTION`,
+   *   `UNSUPPORTED_ENVIRONMENT`, `DISPOSED`
+   */
+  processTrack(track: MediaStreamTrack, options?: ProcessTrackOptions): ProcessedTrack
+}
+
+/**
+ * What replaces the background of a live track ({@link WebMatter.processTrack}):
+ * - `{ type: 'blur', radius? }`: the frame itself, blurred (radius in output pixels, default
+ *   scales with the frame size);
+ * - `{ type: 'transparent' }`: the subject on transparent pixels (an RGBA track, for your own
+ *   compositing; where the sink drops alpha, it shows black);
+ * - `{ type: 'color', color }`: a solid colour (`'#00b140'`, `'rgb(0, 177, 64)'`, `[r, g, b]`);
+ * - `{ type: 'image', image }`: an image, scaled to cover the frame (CSS `object-fit: cover`).
+ */
+export type TrackBackground =
+  | { readonly type: 'blur'; readonly radius?: number }
+  | { readonly type: 'transparent' }
+  | { readonly type: 'color'; readonly color: Rgb | string }
+  | { readonly type: 'image'; readonly image: WebImageInput }
+
+/** Options of {@link WebMatter.processTrack}. */
+export interface ProcessTrackOptions {
+  /**
+   * What to put behind the subject.
+   * @defaultValue `{ type: 'blur' }`
+   */
+  readonly background?: TrackBackground
+  /**
+   * The temporal stabiliser: core's {@link StabilizerOptions}, or `false` for none. `'adaptive'`
+   * adds no latency; `'ofd'` (MODNet's one-frame delay) shows each matte one model result late.
+   * @defaultValue `{ mode: 'adaptive' }`
+   */
+  readonly stabilizer?: StabilizerOptions | false
+  /**
+   * The model's input size for live frames: the longer side, in pixels, before MODNet's
+   * multiple-of-32 rule (smaller is faster; the matte is upsampled to the frame on the GPU).
+   * Use `'official'` for MODNet's own size rule (the same input `matte()` uses).
+   * @defaultValue 256
+   */
+  readonly modelSize?: number | 'official'
+  /**
+   * Edge colours: `'observed'` keeps the frame's own colours; `'estimate'` removes the old
+   * background's tint at soft edges (blur-fusion foreground estimation, on the GPU when it can).
+   * @defaultValue `'observed'`
+   */
+  readonly foreground?: 'observed' | 'estimate'
+  /**
+   * Where compositing runs: `'auto'` uses WebGL2 when available and the CPU otherwise.
+   * @defaultValue `'auto'`
+   */
+  readonly compositor?: 'auto' | 'webgl2' | 'cpu'
+  /** Stops processing (as {@link ProcessedTrack.stop}) when it fires. */
+  readonly signal?: AbortSignal
+}
+
+/** Live figures of a {@link ProcessedTrack}; medians over the last few seconds. */
+export interface TrackStats {
+  /** Frames per second arriving from the input track. */
+  readonly fpsIn: number
+  /** Frames per second written to the output track. */
+  readonly fpsOut: number
+  /** Model results per second. */
+  readonly fpsModel: number
+  /** Frames received so far. */
+  readonly framesIn: number
+  /** Frames written so far. */
+  readonly framesOut: number
+  /** Input frames that never reached the model because a newer frame replaced them (latest wins). */
+  readonly dropped: number
+  /** Frames waiting for the model right now: 0 or 1, never more. */
+  readonly queued: number
+  /**
+   * Median milliseconds per stage: `model` (the whole matte round trip), `composite` (drawing the
+   * output frame, GPU work included), `frame` (input to output).
+   */
+  readonly medians: { readonly model: number; readonly composite: number; readonly frame: number }
+  /**
+   * Median milliseconds of the model's own stages where the pipeline runs (the worker): reading
+   * the frame's pixels, preprocessing, inference, quantisation. Absent before the first result.
+   */
+  readonly pipeline?: { readonly decode: number; readonly preprocess: number; readonly inference: number; readonly postprocess: number }
+  /** `'webgl2'` or `'cpu'`: where compositing runs. */
+  readonly compositor: 'webgl2' | 'cpu'
+  /** The path that reads frames: `'track-processor'` (MediaStreamTrackProcessor/Generator) or `'video-frame-callback'`. */
+  readonly path: 'track-processor' | 'video-frame-callback'
+}
+
+/** A live, processed video track from {@link WebMatter.processTrack}. */
+export interface ProcessedTrack {
+  /** The processed track, the input's size: add it to a `MediaStream`, a `<video>`, or a call. */
+  readonly track: MediaStreamTrack
+  /** A snapshot of the live figures (a new object each read). */
+  readonly stats: TrackStats
+  /** Changes the background without restarting. */
+  setBackground(background: TrackBackground): void
+  /**
+   * Stops processing and releases everything it holds: the output track, the frame reader, GPU
+   * resources. The input track is stopped too unless `stopInput` is false.
+   */
+  stop(options?: { readonly stopInput?: boolean }): void
+  /** Settles when processing has ended (after `stop()`, the input track ending, or an error). */
+  readonly ended: Promise<void>
 }

@@ -5,6 +5,7 @@ import { MatteError } from '@mattekit/core'
 import { type Engine, createEngine } from './engine.js'
 import { type FromWorker, type ToWorker, resultTransfer, toWire } from './protocol.js'
 import { type InputPayload, releasePayload } from './payload.js'
+import { livePayload } from './track/live-frame.js'
 
 /** The part of `DedicatedWorkerGlobalScope` the host uses. */
 export interface WorkerScope {
@@ -60,6 +61,25 @@ export function serveWorker(scope: WorkerScope): void {
             },
           )
           .finally(() => calls.delete(id))
+        break
+      }
+      case 'matte-live': {
+        const { id } = message
+        const input = owned(message.input)
+        if (!engine) {
+          releasePayload(input)
+          post({ type: 'error', id, error: toWire(new MatteError('DISPOSED', 'The worker has no model loaded.')) })
+          break
+        }
+        engine
+          .then(async (e) => e.matter.matte(await livePayload(input), { modelSize: message.modelSize, matteSize: 'model' }))
+          .then(
+            ({ matte, modelSize, timings }) => post({ type: 'live-result', id, result: { matte, modelSize, timings } }, [matte.data.buffer as ArrayBuffer]),
+            (error: unknown) => {
+              releasePayload(input)
+              post({ type: 'error', id, error: toWire(error) })
+            },
+          )
         break
       }
       case 'op': {

@@ -38,10 +38,20 @@ function check(): void {
   }
 }
 
-/** Launches Chromium in this process. */
-export async function launchChromium(options: { readonly webgpu?: boolean } = {}): Promise<Browser> {
+/**
+ * Flags for a fake camera that plays `y4m` (looped) to getUserMedia, with no permission prompt.
+ *
+ * @param y4m - a .y4m file (e.g. made with ffmpeg)
+ */
+export function fakeCameraArgs(y4m: string): string[] {
+  return ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${y4m}`]
+}
+
+/** Launches Chromium in this process; `fakeCamera` (a .y4m file) replaces the camera. */
+export async function launchChromium(options: { readonly webgpu?: boolean; readonly fakeCamera?: string } = {}): Promise<Browser> {
   check()
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: chromiumArgs(options) })
+  const args = [...chromiumArgs(options), ...(options.fakeCamera === undefined ? [] : fakeCameraArgs(options.fakeCamera))]
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args })
 }
 
 /** Launches Chromium as a server that test files connect to (one browser for every file). */

@@ -3,6 +3,13 @@
  * as `window.t`, for the tests to drive with `page.evaluate`.
  */
 import * as mk from '@mattekit/web'
+// Internals of the live-track pipeline, for track.test.ts's compositor checks.
+import { upsampleMatte } from '../../../src/track/compositor.js'
+import { createCpuCompositor } from '../../../src/track/cpu-compositor.js'
+import { createGlCompositor } from '../../../src/track/gl-compositor.js'
+
+/** The live compositors, for direct checks. */
+const live = { upsampleMatte, createCpuCompositor, createGlCompositor }
 
 /** Helpers the tests call in the page. */
 const t = {
@@ -43,8 +50,8 @@ const t = {
   },
 }
 
-Object.assign(globalThis, { mk, t })
+Object.assign(globalThis, { mk, t, live })
 document.title = 'ready'
 
 /** What the page exposes, for the tests' `page.evaluate` callbacks. */
-export type TestGlobals = { mk: typeof mk; t: typeof t }
+export type TestGlobals = { mk: typeof mk; t: typeof t; live: typeof live }
