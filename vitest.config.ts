@@ -45,6 +45,12 @@ export default defineConfig({
       },
       {
         ...shared,
+        // @mattekit/react's hook tests (jsdom; the SSR test picks the node environment itself);
+        // its Chromium test runs through packages/react/vitest.browser.config.ts.
+        test: { name: 'react', root: 'packages/react', include: ['src/**/*.test.{ts,tsx}'], environment: 'jsdom' },
+      },
+      {
+        ...shared,
         test: { name: 'models', root: 'models', include: ['**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
       },
     ],
