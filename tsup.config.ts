@@ -31,7 +31,9 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
-  treeshake: true,
+  // Rollup's tree-shaking pass drops module-level directives, so @mattekit/react (whose build must
+  // start with 'use client' for React Server Components) is tree-shaken by esbuild alone.
+  treeshake: pkg.name !== '@mattekit/react',
   shims: true,
   esbuildOptions(options) {
     // Resolve workspace siblings through their sources while building declarations and code.
