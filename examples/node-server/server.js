@@ -102,29 +102,56 @@ class HttpError extends Error {
 }
 
 /**
- * Reads the request body, failing with 413 past `maxBytes`.
+ * Reads the request body, failing with 413 past `maxBytes`, and as soon as the client goes away
+ * or the time limit passes (so a slot is never held by a dead upload).
  *
  * @param {import('node:http').IncomingMessage} req
  * @param {number} maxBytes
+ * @param {AbortSignal} signal - the request's signal (client gone, time limit): rejects the read
  * @returns {Promise<Buffer>}
  */
-function readBody(req, maxBytes) {
+function readBody(req, maxBytes, signal) {
   return new Promise((resolve, reject) => {
+    const gone = () => reject(new HttpError(400, 'UPLOAD_ABORTED', 'The upload did not complete.'))
+    // A client that left while the request waited for a slot: its stream is already destroyed and
+    // will emit nothing more.
+    if (signal.aborted || req.destroyed || req.readableAborted) return gone()
     /** @type {Buffer[]} */
     const chunks = []
     let size = 0
+    let complete = false
+    const cleanup = () => signal.removeEventListener('abort', onAbort)
+    const onAbort = () => {
+      cleanup()
+      req.resume()
+      gone()
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
     req.on('data', (/** @type {Buffer} */ chunk) => {
       size += chunk.length
       if (size > maxBytes) {
         req.removeAllListeners('data')
         req.resume() // drain without keeping the bytes
+        cleanup()
         reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `The upload is over ${maxBytes} bytes.`))
       } else {
         chunks.push(chunk)
       }
     })
-    req.on('end', () => resolve(Buffer.concat(chunks, size)))
-    req.on('error', reject)
+    req.on('end', () => {
+      complete = true
+      cleanup()
+      resolve(Buffer.concat(chunks, size))
+    })
+    req.on('close', () => {
+      if (complete) return
+      cleanup()
+      gone()
+    })
+    req.on('error', (error) => {
+      cleanup()
+      reject(error)
+    })
   })
 }
 
@@ -176,18 +203,20 @@ export function createMatteService(options) {
       return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `The upload is over ${maxBytes} bytes.`)
     }
 
-    const release = await limiter.acquire()
-    if (!release) {
-      res.setHeader('Connection', 'close')
-      return sendError(res, 503, 'BUSY', 'Too many requests in flight; retry shortly.', { 'Retry-After': '1' })
-    }
-    // Aborted when the client goes away or the time limit passes.
+    // Aborted when the client goes away or the time limit passes (waiting for a slot included).
     const controller = new AbortController()
     const onClose = () => controller.abort(new Error('client disconnected'))
     res.on('close', onClose)
     const timer = setTimeout(() => controller.abort(new Error('time limit')), timeoutMs)
+    /** @type {(() => void) | null} */
+    let release = null
     try {
-      const body = await readBody(req, maxBytes)
+      release = await limiter.acquire()
+      if (!release) {
+        res.setHeader('Connection', 'close')
+        return sendError(res, 503, 'BUSY', 'Too many requests in flight; retry shortly.', { 'Retry-After': '1' })
+      }
+      const body = await readBody(req, maxBytes, controller.signal)
       const { image, matte } = await matter.matte(body, { signal: controller.signal })
       const png = await encodePng(output === 'alpha' ? matte : cutout(image, matte))
       if (!res.destroyed) res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length }).end(png)
@@ -207,7 +236,7 @@ export function createMatteService(options) {
     } finally {
       clearTimeout(timer)
       res.off('close', onClose)
-      release()
+      release?.()
     }
   }
 
@@ -247,8 +276,13 @@ if (import.meta.filename === process.argv[1]) {
       concurrency: { type: 'string', default: '2' },
     },
   })
+  const concurrency = Number(values.concurrency)
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    console.error(`--concurrency must be a whole number of at least 1, got "${values.concurrency}"`)
+    process.exit(2)
+  }
   const matter = await createMatter(values.model ? { model: values.model } : {})
-  const service = createMatteService({ matter, concurrency: Number(values.concurrency) })
+  const service = createMatteService({ matter, concurrency })
   service.server.listen(Number(values.port), () => {
     const address = service.server.address()
     console.log(`listening on http://localhost:${typeof address === 'object' && address ? address.port : values.port}/matte`)

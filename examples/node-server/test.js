@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -127,6 +128,30 @@ test('beyond concurrency + queue, requests get 503 with Retry-After; the rest su
     for (const r of responses.filter((r) => r.status === 503)) assert.equal(r.headers.get('retry-after'), '1')
     // Once the burst is over, the server takes requests again.
     assert.equal((await post(s.url, photo)).status, 200)
+  } finally {
+    await s.service.close()
+  }
+})
+
+test('a client that leaves while its request waits for a slot does not hold the slot', async () => {
+  const s = await start({ concurrency: 1, maxQueue: 2 })
+  try {
+    const first = post(s.url, photo) // takes the only slot for a model run
+    // A second client sends headers and half its body, then disconnects while queued.
+    const { port } = new URL(s.url)
+    const socket = connect(Number(port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', () => resolve(undefined)))
+    socket.write(`POST /matte HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: ${photo.length}\r\n\r\n`)
+    socket.write(photo.subarray(0, 1000))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.destroy()
+    assert.equal((await first).status, 200)
+    // The next request is served: the departed client's turn came and went.
+    const next = await post(s.url, photo)
+    assert.equal(next.status, 200)
+    await next.arrayBuffer()
+    const health = await (await fetch(`${s.url}/healthz`)).json()
+    assert.equal(health.active, 0, 'no slot is left held')
   } finally {
     await s.service.close()
   }

@@ -41,7 +41,7 @@ describe('useMatteStream', () => {
     expect(matter.tracks).toHaveLength(1)
     const processed = matter.tracks[0]!
     expect(processed.input).toBe(camera)
-    expect(processed.options).toEqual({ background: { type: 'blur' } })
+    expect(processed.options).toEqual({ background: { type: 'blur' }, stopInput: false }) // the hook leaves the camera to its owner
     expect(result.current.status).toBe('running')
     expect(result.current.track).toBe(processed.track)
     expect((result.current.stream as unknown as FakeMediaStream).tracks).toEqual([processed.track])
@@ -85,7 +85,7 @@ describe('useMatteStream', () => {
     await settle()
     expect(matter.tracks).toHaveLength(2)
     expect(matter.tracks[0]!.stopCalls).toHaveLength(1)
-    expect(matter.tracks[1]!.options).toEqual({ background: { type: 'blur' }, modelSize: 'official' })
+    expect(matter.tracks[1]!.options).toEqual({ background: { type: 'blur' }, modelSize: 'official', stopInput: false })
 
     const next = fakeTrack('screen')
     rerender({ input: next, options: { matter, background: { type: 'blur' }, modelSize: 'official' } })

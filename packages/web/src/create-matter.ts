@@ -357,7 +357,11 @@ export async function createMatter(options: WebMatterOptions): Promise<WebMatter
   // Live tracks stop when the Matter is disposed.
   const liveTracks = new Set<{ stop(): void }>()
   const trackHost: TrackHost = {
-    matteLive: (payload, modelSize) => (disposed ? Promise.reject(disposedError()) : client.matteLive(payload, modelSize)),
+    matteLive: (payload, modelSize) => {
+      if (!disposed) return client.matteLive(payload, modelSize)
+      releasePayload(payload)
+      return Promise.reject(disposedError())
+    },
     forWorker: mode === 'worker',
     register(live) {
       liveTracks.add(live)

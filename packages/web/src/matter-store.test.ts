@@ -391,7 +391,7 @@ describe('createProcessedStreamStore', () => {
     store.run(matter, camera, { background: { type: 'blur' }, modelSize: 320, statsIntervalMs: 500 })
     const processed = matter.tracks[0]!
     expect(processed.input).toBe(camera)
-    expect(processed.options).toEqual({ background: { type: 'blur' }, modelSize: 320 }) // the store's own options are not passed on
+    expect(processed.options).toEqual({ background: { type: 'blur' }, modelSize: 320, stopInput: false }) // statsIntervalMs stays in the store; stopInput governs every end
     const running = store.getSnapshot()
     expect(running.status).toBe('running')
     expect(running.track).toBe(processed.track)

@@ -297,7 +297,11 @@ export function createMatterStore(options: MatterStoreOptions, dependencies: Mat
         if (destroyed || own.signal.aborted) {
           // Too late: the store was destroyed (or the signal fired) while the model loaded.
           lateDisposal = matter.dispose().catch(() => undefined)
-          throw destroyed ? disposedError() : new MatteError('ABORTED', 'Loading was aborted by its AbortSignal.', { cause: own.signal.reason })
+          if (destroyed) throw disposedError()
+          const aborted = new MatteError('ABORTED', 'Loading was aborted by its AbortSignal.', { cause: own.signal.reason })
+          if (loading === attempt) loading = undefined // the next load() tries again
+          state.set({ status: 'error', error: aborted, matter: null })
+          throw aborted
         }
         state.set({ status: 'ready', error: null, matter })
         return matter
@@ -521,7 +525,7 @@ export function createProcessedStreamStore(): ProcessedStreamStore {
       let processed: ProcessedTrack | undefined
       let failure: MatteError | undefined
       try {
-        processed = matter.processTrack(input, trackOptions)
+        processed = matter.processTrack(input, { ...trackOptions, stopInput })
       } catch (error) {
         failure = asMatteError(error, 'UNSUPPORTED_ENVIRONMENT', 'processTrack failed')
       }

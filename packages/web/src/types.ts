@@ -272,6 +272,13 @@ export interface ProcessTrackOptions {
    * @defaultValue `'auto'`
    */
   readonly compositor?: 'auto' | 'webgl2' | 'cpu'
+  /**
+   * Whether the input track is stopped when processing ends: by `stop()` without arguments, the
+   * signal, the output track being stopped, an error, or `matter.dispose()`. Pass `false` when
+   * you own the camera elsewhere (e.g. it is also shown unprocessed).
+   * @defaultValue true
+   */
+  readonly stopInput?: boolean
   /** Stops processing (as {@link ProcessedTrack.stop}) when it fires. */
   readonly signal?: AbortSignal
 }
@@ -318,7 +325,8 @@ export interface ProcessedTrack {
   setBackground(background: TrackBackground): void
   /**
    * Stops processing and releases everything it holds: the output track, the frame reader, GPU
-   * resources. The input track is stopped too unless `stopInput` is false.
+   * resources. The input track is stopped too unless `stopInput` is false (here, or else in
+   * {@link ProcessTrackOptions.stopInput}).
    */
   stop(options?: { readonly stopInput?: boolean }): void
   /** Settles when processing has ended (after `stop()`, the input track ending, or an error). */

@@ -122,12 +122,17 @@ export function trackProcessorPump(track: MediaStreamTrack): FramePump {
             }
             if (out) {
               // The generator closes what it writes; one frame in flight at most.
-              await writer.ready
-              if (stopped) {
-                out.close()
-                break
+              try {
+                await writer.ready
+                if (stopped) {
+                  out.close()
+                  break
+                }
+                await writer.write(out)
+              } catch (error) {
+                out.close() // not taken by the generator: release it here
+                throw error
               }
-              await writer.write(out)
               onEmit(source, composeMs)
             }
           }

@@ -217,7 +217,9 @@ export function createGlCompositor(options: CompositorOptions): LiveCompositor |
     gl.shaderSource(shader, source)
     gl.compileShader(shader)
     if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS) && !gl.isContextLost()) {
-      throw new MatteError('UNSUPPORTED_ENVIRONMENT', `A WebGL2 shader failed to compile: ${gl.getShaderInfoLog(shader) ?? ''}`)
+      const log = gl.getShaderInfoLog(shader) ?? ''
+      gl.getExtension('WEBGL_lose_context')?.loseContext() // release the context before giving up
+      throw new MatteError('UNSUPPORTED_ENVIRONMENT', `A WebGL2 shader failed to compile: ${log}`)
     }
     return shader
   }
@@ -233,7 +235,9 @@ export function createGlCompositor(options: CompositorOptions): LiveCompositor |
     gl.attachShader(p, f)
     gl.linkProgram(p)
     if (!gl.getProgramParameter(p, gl.LINK_STATUS) && !gl.isContextLost()) {
-      throw new MatteError('UNSUPPORTED_ENVIRONMENT', `A WebGL2 program failed to link: ${gl.getProgramInfoLog(p) ?? ''}`)
+      const log = gl.getProgramInfoLog(p) ?? ''
+      gl.getExtension('WEBGL_lose_context')?.loseContext() // release the context before giving up
+      throw new MatteError('UNSUPPORTED_ENVIRONMENT', `A WebGL2 program failed to link: ${log}`)
     }
     programs.push(p)
     const cache = new Map<string, WebGLUniformLocation | null>()

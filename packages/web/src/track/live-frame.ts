@@ -18,11 +18,14 @@ export async function livePayload(payload: InputPayload): Promise<InputPayload> 
   if (payload.kind !== 'frame' || !payload.owned) return payload
   const { frame } = payload
   if (frame.format === null || RGB_FORMATS.has(frame.format)) return payload
-  const width = frame.displayWidth
-  const height = frame.displayHeight
+  // The visible rectangle, in coded coordinates (it need not start at 0,0). A frame whose display
+  // size differs from it (non-square pixels) goes the WebGL way, which scales to the display size.
+  const rect = frame.visibleRect
+  if (!rect || rect.width !== frame.displayWidth || rect.height !== frame.displayHeight) return payload
+  const { width, height } = rect
   try {
     const data = new Uint8Array(width * height * 4)
-    await frame.copyTo(data, { format: 'RGBA', rect: { x: 0, y: 0, width, height }, layout: [{ offset: 0, stride: width * 4 }] } as VideoFrameCopyToOptions)
+    await frame.copyTo(data, { format: 'RGBA', rect: { x: rect.x, y: rect.y, width, height }, layout: [{ offset: 0, stride: width * 4 }] } as VideoFrameCopyToOptions)
     frame.close()
     return { kind: 'pixels', data, width, height }
   } catch {

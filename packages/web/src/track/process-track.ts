@@ -5,7 +5,7 @@
  * worker, at a reduced input size, and returns a model-size matte that the compositor upsamples.
  */
 import { MatteError, checkLongSide, createStabilizer, type Matte, type Stabilizer, type StabilizerOptions } from '@mattekit/core'
-import type { InputPayload } from '../payload.js'
+import { type InputPayload, releasePayload } from '../payload.js'
 import type { LiveMatte } from '../protocol.js'
 import type { ProcessedTrack, ProcessTrackOptions, TrackBackground, TrackStats } from '../types.js'
 import { type CheckedBackground, checkBackground, loadBackgroundImage } from './background.js'
@@ -61,6 +61,7 @@ function checkOptions(options: ProcessTrackOptions): {
   if (compositor !== 'auto' && compositor !== 'webgl2' && compositor !== 'cpu') {
     throw option(`options.compositor must be 'auto', 'webgl2' or 'cpu', got ${String(compositor)}.`)
   }
+  if (options.stopInput !== undefined && typeof options.stopInput !== 'boolean') throw option('options.stopInput must be a boolean.')
   if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')) {
     throw option('options.signal must be an AbortSignal.')
   }
@@ -101,7 +102,13 @@ export function processTrack(host: TrackHost, track: MediaStreamTrack, options: 
 
   const makeCompositor = (kind: 'auto' | 'webgl2' | 'cpu'): LiveCompositor => {
     if (kind !== 'cpu') {
-      const gl = createGlCompositor({ foreground: checked.foreground })
+      let gl: LiveCompositor | undefined
+      try {
+        gl = createGlCompositor({ foreground: checked.foreground })
+      } catch (error) {
+        // A driver that cannot compile or link the shaders: the CPU compositor does the same work.
+        if (kind === 'webgl2') throw error
+      }
       if (gl) return gl
       if (kind === 'webgl2') {
         throw new MatteError(
@@ -185,6 +192,11 @@ export function processTrack(host: TrackHost, track: MediaStreamTrack, options: 
   // camera buffers; here the one waiting frame is replaced and released at once.
   const scheduler = new LatestFrameScheduler<InputPayload, { live: LiveMatte; started: number }>(
     async (payload) => {
+      if (stopped) {
+        // Stopped while the frame was being taken: release it here, nobody else will.
+        releasePayload(payload)
+        throw new MatteError('ABORTED', 'Processing stopped.')
+      }
       const started = performance.now()
       const live = await host.matteLive(payload, checked.modelSize)
       return { live, started }
@@ -248,7 +260,8 @@ export function processTrack(host: TrackHost, track: MediaStreamTrack, options: 
   const onInputEnded = (): void => finish()
   const onAbort = (): void => finish()
 
-  function finish(error?: unknown, stopInput = true): void {
+  const stopInputByDefault = options.stopInput !== false
+  function finish(error?: unknown, stopInput = stopInputByDefault): void {
     if (stopped) return
     stopped = true
     scheduler.stop()
@@ -305,7 +318,7 @@ export function processTrack(host: TrackHost, track: MediaStreamTrack, options: 
       setBackground(next)
     },
     stop(stopOptions) {
-      finish(undefined, stopOptions?.stopInput !== false)
+      finish(undefined, stopOptions?.stopInput ?? stopInputByDefault)
     },
     ended,
   }

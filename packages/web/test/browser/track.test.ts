@@ -519,6 +519,14 @@ describe('errors, options and release', () => {
       await other.dispose()
       await live.ended
       const afterDispose = { output: live.track.readyState, camera: camera3.readyState }
+      // With stopInput: false in the options, ending by dispose() (or an error) leaves the camera live.
+      const third = await g.mk.createMatter({ model })
+      const camera4 = await g.h.camera()
+      const kept = third.processTrack(camera4, { stopInput: false })
+      await third.dispose()
+      await kept.ended
+      const keptAfterDispose = { output: kept.track.readyState, camera: camera4.readyState }
+      camera4.stop()
       let disposedCode: string | undefined
       try {
         other.processTrack(await g.h.camera())
@@ -526,7 +534,7 @@ describe('errors, options and release', () => {
         disposedCode = (error as { code?: string }).code
       }
       await g.h.sleep(1500)
-      return { ofdStats, mattesAtStop, mattesLater: mattes, afterStop, afterInputEnd, outputStopped, afterAbort, afterDispose, disposedCode }
+      return { ofdStats, mattesAtStop, mattesLater: mattes, afterStop, afterInputEnd, outputStopped, afterAbort, afterDispose, keptAfterDispose, disposedCode }
     }, standIn('coi'))
     expect(got.ofdStats.fpsModel).toBeGreaterThan(0)
     expect(got.afterStop).toEqual({ output: 'ended', camera: 'live' })
@@ -538,6 +546,7 @@ describe('errors, options and release', () => {
     expect(got.outputStopped).toEqual(['ended', 'ended'])
     expect(got.afterAbort).toEqual({ output: 'ended', camera: 'ended' })
     expect(got.afterDispose).toEqual({ output: 'ended', camera: 'ended' })
+    expect(got.keptAfterDispose).toEqual({ output: 'ended', camera: 'live' })
     expect(got.disposedCode).toBe('DISPOSED')
   })
 })
