@@ -43,6 +43,9 @@ export function buildPackages(): void {
       throw new Error(`build of ${pkg.name} failed`)
     }
   }
+  // On a fresh clone `npm install` runs before dist/ exists, so npm could not link the
+  // `mattekit` bin yet; link it now that dist/cli.js is there (no scripts run).
+  if (!run('npm', ['rebuild', '@mattekit/node', '--ignore-scripts', '--silent'])) throw new Error('linking the mattekit bin failed')
 }
 
 /** attw invocations for one package: [extra arguments, ...] (each runs `attw --pack <dir>`). */
