@@ -182,8 +182,8 @@ export interface ResolvedModel {
  * ```ts
  * import { isModelVariant } from '@mattekit/core'
  *
- * const variant = process.env.MODEL_VARIANT ?? 'fp32'
- * if (!isModelVariant(variant)) throw new Error(`unknown variant ${variant}`)
+ * const variant: unknown = settings.modelVariant // from a config file, a form, a query string
+ * if (!isModelVariant(variant)) throw new Error(`unknown variant ${String(variant)}`)
  * ```
  */
 export function isModelVariant(value: unknown): value is ModelVariant {
