@@ -36,6 +36,7 @@ import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
 import { isMatteError, modelInputSize } from '../packages/core/src/index.js'
 import { createMatter, encodePng, type NodeMatter } from '../packages/node/src/index.js'
+import { benchPhoto } from './photo.js'
 import { median, round } from './stats.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -529,15 +530,7 @@ export async function runCompareBench(options: CompareBenchOptions = {}): Promis
     ] as const
     const prepared = []
     for (const c of cases) {
-      const file = join(tmp, `${c.name}.jpg`)
-      await sharp(join(ROOT, 'fixtures', 'astronaut.png'))
-        .resize(c.width, c.height, { fit: 'fill', kernel: 'lanczos3' })
-        .jpeg({ quality: 90 })
-        .toFile(file)
-      const probe = await matter.matte(file)
-      const { width: mw, height: mh } = probe.modelSize
-      const tensor = new ort.Tensor('float32', new Float32Array(3 * mw * mh).fill(0.1), [1, 3, mh, mw])
-      prepared.push({ ...c, file, tensor, modelInput: `${mw}x${mh}` })
+      prepared.push({ ...c, ...(await benchPhoto(ROOT, tmp, c.name, c.width, c.height, matter)) })
     }
     const speedPasses: Array<{ loadAverage: number[]; rows: SpeedRow[] }> = []
     for (let pass = 0; pass < passes; pass++) {

@@ -9,8 +9,8 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
-import sharp from 'sharp'
 import { createMatter, encodePng } from '../packages/node/src/index.js'
+import { benchPhoto } from './photo.js'
 import { median, round } from './stats.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -34,14 +34,7 @@ try {
   const rows = []
   for (const c of cases) {
     // A photographic JPEG of the right size, made from the fixture portrait.
-    const file = join(tmp, `${c.name}.jpg`)
-    await sharp(join(ROOT, 'fixtures', 'astronaut.png'))
-      .resize(c.width, c.height, { fit: 'fill', kernel: 'lanczos3' })
-      .jpeg({ quality: 90 })
-      .toFile(file)
-    const probe = await matter.matte(file)
-    const { width: mw, height: mh } = probe.modelSize
-    const tensor = new ort.Tensor('float32', new Float32Array(3 * mw * mh).fill(0.1), [1, 3, mh, mw])
+    const { file, tensor, modelInput } = await benchPhoto(ROOT, tmp, c.name, c.width, c.height, matter)
     const out = join(tmp, `${c.name}.png`)
     // Warm-up both paths.
     await bare.run({ input: tensor })
@@ -73,7 +66,7 @@ try {
     const e2eMedian = median(e2eMs)
     rows.push({
       input: `${c.name} JPEG`,
-      modelInput: `${mw}x${mh}`,
+      modelInput,
       iterations: c.iterations,
       bareMs: round(bareMedian),
       mattekitMs: round(e2eMedian),
