@@ -1,7 +1,8 @@
 /**
- * Batch benchmark: `mattekit <dir> -o <dir>` (in-process, default concurrency) on a directory of
- * mixed photos, in images/s, vs 1 / (bare inference time) over the same images' model inputs,
- * in one run (a bare pass right before and after each MatteKit pass). Writes bench/results/batch.json.
+ * Batch benchmark: `mattekit <dir> -o <dir>` (in-process: the CLI's defaults, then other settings
+ * for comparison) on a directory of mixed photos, in images/s, vs 1 / (bare inference time) over
+ * the same images' model inputs, in one run (a bare pass right before and after each MatteKit
+ * pass). Writes bench/results/batch.json.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
@@ -16,7 +17,8 @@ import { round } from './stats.js'
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
 const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
-const COUNT = Number(process.env.BENCH_BATCH_IMAGES ?? 24)
+// 72 photos: enough that loading the model (part of every CLI run) weighs as in a real batch.
+const COUNT = Number(process.env.BENCH_BATCH_IMAGES ?? 72)
 const sizes = [
   [1920, 1080, 'jpeg'],
   [1280, 720, 'jpeg'],
@@ -54,20 +56,25 @@ try {
   }
 
   const sink = new Writable({ write: (_c, _e, cb) => cb() })
-  const results: { concurrency: number; seconds: number; bareSeconds: number; imagesPerSecond: number; ratio: number }[] = []
+  const results: { settings: string; seconds: number; bareSeconds: number; imagesPerSecond: number; ratio: number }[] = []
   const allBare: number[] = []
-  for (const concurrency of [1, 2, 3]) {
-    const out = join(tmp, `out-${concurrency}`)
+  const runs: [string, string[]][] = [
+    ['defaults (throughput sessions, concurrency sessions + 1)', []],
+    ['--concurrency 4', ['--concurrency', '4']],
+    ['--sessions latency --concurrency 2 (one 2-thread session)', ['--sessions', 'latency', '--concurrency', '2']],
+  ]
+  for (const [settings, flags] of runs) {
+    const out = join(tmp, `out-${results.length}`)
     const before = await barePass()
     const t0 = performance.now()
-    const code = await main([input, '-o', out, '--model', MODEL, '--concurrency', String(concurrency)], { stdout: sink, stderr: sink })
+    const code = await main([input, '-o', out, '--model', MODEL, ...flags], { stdout: sink, stderr: sink })
     const seconds = (performance.now() - t0) / 1000
     if (code !== 0) throw new Error(`mattekit exited ${code}`)
     const after = await barePass()
     const bareSeconds = (before + after) / 2
     allBare.push(before, after)
     results.push({
-      concurrency,
+      settings,
       seconds: round(seconds, 2),
       bareSeconds: round(bareSeconds, 2),
       imagesPerSecond: round(COUNT / seconds, 3),
@@ -86,8 +93,8 @@ try {
     results,
   }
   console.log(`\nbatch: ${COUNT} mixed photos; bare inference alone: ${report.bareImagesPerSecond} images/s\n`)
-  console.log('| concurrency | seconds | bare seconds around it | images/s | ratio to 1/(bare inference) |\n|---|---|---|---|---|')
-  for (const r of results) console.log(`| ${r.concurrency} | ${r.seconds} | ${r.bareSeconds} | ${r.imagesPerSecond} | ${r.ratio} |`)
+  console.log('| settings | seconds | bare seconds around it | images/s | ratio to 1/(bare inference) |\n|---|---|---|---|---|')
+  for (const r of results) console.log(`| ${r.settings} | ${r.seconds} | ${r.bareSeconds} | ${r.imagesPerSecond} | ${r.ratio} |`)
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
   // Keep the flat-memory figures of `npm run bench -- batch-memory`, which writes to the same file.
   const file = join(ROOT, 'bench', 'results', 'batch.json')

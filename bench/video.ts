@@ -40,7 +40,8 @@ try {
     return ms
   }
 
-  const matter = await createMatter({ model: MODEL })
+  // As `mattekit video` runs it: the throughput layout (sessions that never wait on each other).
+  const matter = await createMatter({ model: MODEL, sessions: 'throughput' })
   const rows = []
   const allBare: number[] = []
   for (const [output, file, background] of [

@@ -225,9 +225,14 @@ function adaptive(minGain: number, deadband: number, motion: number, maxGapMs: n
         for (let i = 0; i < src.length; i++) {
           const prev = s[i]!
           const diff = src[i]! - prev
-          const v = prev + gains[Math.min(255, Math.round(Math.abs(diff)))]! * diff
+          if (diff === 0) {
+            out[i] = src[i]! // settled: the state is the input level
+            continue
+          }
+          // |diff| <= 255 and v in [0, 255]: floor(x + 0.5) is Math.round for x >= 0.
+          const v = prev + gains[((diff < 0 ? -diff : diff) + 0.5) | 0]! * diff
           s[i] = v
-          out[i] = Math.round(v)
+          out[i] = (v + 0.5) | 0
         }
       }
       last = { width: matte.width, height: matte.height, timestamp }

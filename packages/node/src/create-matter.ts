@@ -19,7 +19,7 @@ import { decodeImage, fromRawPixels, type RawPixels } from './image-io.js'
 import { ensureModel } from './model/models.js'
 import { type NodeSessionOptions, createOrtSession } from './ort-session.js'
 import { type WorkerModelSession, createOrtWorkerSession } from './ort-worker.js'
-import { defaultPoolSize, poolSessions } from './session-pool.js'
+import { defaultPoolSize, poolSessions, type SessionLayout } from './session-pool.js'
 import { availableParallelism } from 'node:os'
 
 /**
@@ -74,12 +74,15 @@ export interface NodeMatterOptions {
    */
   readonly inferenceThread?: 'worker' | 'main'
   /**
-   * Sessions run side by side (each in its own worker thread, with its share of the cores), for
-   * machines with many cores: runs go to the least busy one. With more than one, each session's
-   * `intraOpNumThreads` defaults to cores / sessions.
-   * @defaultValue one per 4 cores (1 on machines with fewer than 8)
+   * Sessions run side by side (each in its own worker thread, with its share of the cores): runs
+   * go to the least busy one. A number, or a {@link SessionLayout}: `'latency'` (one session per
+   * 4 cores: each call finishes soonest) or `'throughput'` (one single- or few-threaded session
+   * per core, up to 4: more images per second when several calls are in flight, as in batches and
+   * video files). With more than one session, each one's `intraOpNumThreads` defaults to
+   * cores / sessions.
+   * @defaultValue `'latency'` (1 session on machines with fewer than 8 cores)
    */
-  readonly sessions?: number
+  readonly sessions?: number | SessionLayout
   /**
    * Whether a large image's preprocessing (more than a megapixel, reduced to the model's size) is
    * shared with the inference worker when that worker is idle: the main thread computes the top
@@ -111,7 +114,8 @@ const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i
 /** Opens one session, or a pool of worker sessions that share the cores. */
 async function openSessions(model: string | Uint8Array, options: NodeMatterOptions): Promise<ModelSession> {
   if (options.inferenceThread === 'main') return createOrtSession(model, options.session)
-  const count = options.sessions ?? defaultPoolSize()
+  const sessions = options.sessions ?? 'latency'
+  const count = typeof sessions === 'number' ? sessions : defaultPoolSize(availableParallelism(), sessions)
   if (count === 1) return createOrtWorkerSession(model, options.session)
   const threads = options.session?.intraOpNumThreads || Math.max(1, Math.floor(availableParallelism() / count))
   const settled = await Promise.allSettled(
@@ -205,8 +209,9 @@ export async function createMatter(options: NodeMatterOptions = {}): Promise<Nod
   if (options.inferenceThread !== undefined && options.inferenceThread !== 'worker' && options.inferenceThread !== 'main') {
     throw new MatteError('INVALID_OPTION', `options.inferenceThread must be 'worker' or 'main', got ${String(options.inferenceThread)}.`)
   }
-  if (options.sessions !== undefined && !(Number.isInteger(options.sessions) && options.sessions >= 1 && options.sessions <= 64)) {
-    throw new MatteError('INVALID_OPTION', `options.sessions must be a whole number from 1 to 64, got ${String(options.sessions)}.`)
+  const { sessions } = options
+  if (sessions !== undefined && sessions !== 'latency' && sessions !== 'throughput' && !(Number.isInteger(sessions) && sessions >= 1 && sessions <= 64)) {
+    throw new MatteError('INVALID_OPTION', `options.sessions must be a whole number from 1 to 64, 'latency' or 'throughput', got ${String(sessions)}.`)
   }
   if (maxPixels !== undefined && !(Number.isInteger(maxPixels) && maxPixels > 0)) {
     throw new MatteError('INVALID_OPTION', `options.maxPixels must be a positive integer, got ${String(maxPixels)}.`)

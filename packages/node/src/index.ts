@@ -13,7 +13,7 @@ export type { NodeImageInput, NodeMatter, NodeMatterOptions } from './create-mat
 export { createOrtSession } from './ort-session.js'
 export { createOrtWorkerSession } from './ort-worker.js'
 export type { WorkerModelSession } from './ort-worker.js'
-export { defaultPoolSize, poolSessions } from './session-pool.js'
+export { defaultPoolSize, poolSessions, type SessionLayout } from './session-pool.js'
 export type { NodeSessionOptions } from './ort-session.js'
 export { DEFAULT_MAX_PIXELS, decodeImage, fromRawPixels } from './image-io.js'
 export type { DecodeOptions, RawPixels } from './image-io.js'

@@ -59,7 +59,7 @@ async function init() {
   const opts = { executionProviders: o.executionProviders || ['cpu'], graphOptimizationLevel: o.graphOptimizationLevel || 'all', logSeverityLevel: 3 }
   if (o.intraOpNumThreads) opts.intraOpNumThreads = o.intraOpNumThreads
   if (o.interOpNumThreads) opts.interOpNumThreads = o.interOpNumThreads
-  if (o.allowSpinning === false) opts.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
+  if (o.allowSpinning !== true) opts.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
   session = await ort.InferenceSession.create(workerData.model, opts)
   return { inputs: session.inputNames, outputs: session.outputNames }
 }

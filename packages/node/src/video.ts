@@ -1,6 +1,6 @@
 /**
  * Video files in Node: frames stream from one ffmpeg process through MatteKit into another, with
- * bounded memory (two frames in flight), the temporal stabiliser, audio copied, and an atomic output.
+ * bounded memory (four frames in flight), the temporal stabiliser, audio copied, and an atomic output.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rename, stat, unlink } from 'node:fs/promises'
@@ -13,6 +13,7 @@ import {
   cutout,
   defaultBlurRadius,
   isMatteError,
+  resizeMatte,
   throwIfAborted,
   type Background,
   type ComposeOptions,
@@ -60,7 +61,8 @@ export interface MatteVideoOptions {
   /** Foreground colours at soft edges for `alpha` and `composite` (see `ComposeOptions`). */
   readonly foreground?: ComposeOptions['foreground']
   /**
-   * The temporal stabiliser; `false` turns it off.
+   * The temporal stabiliser; `false` turns it off. It filters the model's mattes at the model's
+   * input size, before they are resized to the frame (as the live browser path does).
    * @defaultValue `{ mode: 'adaptive' }`
    */
   readonly stabilizer?: StabilizerOptions | false
@@ -93,8 +95,12 @@ export interface MatteVideoResult {
   readonly elapsedMs: number
 }
 
-/** Frames in flight at once in {@link matteVideo}. */
-const PIPELINE_DEPTH = 2
+/**
+ * Frames in flight at once in {@link matteVideo}: two at the model (a Matter with two sessions runs
+ * both at once), one preprocessed and queued for whichever session frees up first, and one being
+ * composited and encoded.
+ */
+const PIPELINE_DEPTH = 4
 
 interface Probe {
   width: number
@@ -414,8 +420,10 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       /** The blurred background, computed off the main thread while the model runs. */
       readonly background?: Promise<RgbImage>
     }
-    const emit = async (matte: { data: Uint8Array; width: number; height: number }, frame: Frame): Promise<void> => {
+    const emit = async (small: Matte, frame: Frame): Promise<void> => {
       const image = { data: frame.rgb, width, height }
+      // The model's matte (stabilised at that size, as the live path does) back to the frame's size.
+      const matte = small.width === width && small.height === height ? small : { data: resizeMatte(small.data, small, image), width, height }
       let out: Uint8Array
       if (kind === 'matte') out = matte.data
       else if (kind === 'alpha') out = cutout(image, matte, compose).data
@@ -449,7 +457,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       throwIfAborted(signal)
       const frame: Frame = { rgb, background: blurBackground && blurredFrame(rgb, width, height, blurBackground.radius) }
       frame.background?.catch(() => undefined) // awaited in emit()
-      const pending = matter.matte({ data: rgb, width, height, channels: 3 }, { signal }).then((r) => ({ matte: r.matte, frame }))
+      const pending = matter.matte({ data: rgb, width, height, channels: 3 }, { signal, matteSize: 'model' }).then((r) => ({ matte: r.matte, frame }))
       pending.catch(() => undefined) // awaited below, in order
       inflight.push(pending)
       if (inflight.length >= PIPELINE_DEPTH) await finish(await inflight.shift()!)

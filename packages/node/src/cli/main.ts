@@ -2,6 +2,7 @@
  * The `mattekit` command: mattes images (files or directories) into PNGs, atomically.
  */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { readdir, realpath, stat, unlink, mkdir } from 'node:fs/promises'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -10,6 +11,7 @@ import { isMatteError, MatteError, type MatteTimings } from '@mattekit/core'
 import { createMatter, type NodeMatter } from '../create-matter.js'
 import { type OutputKind, renderOutput } from '../encode.js'
 import { writeFileAtomic } from '../fs-atomic.js'
+import { defaultPoolSize, type SessionLayout } from '../session-pool.js'
 import {
   MATTE_FLAGS,
   MODEL_ACTIONS,
@@ -62,11 +64,16 @@ Options
                             (#00b140, rgb(0,177,64), white, greenscreen...) or an image path
       --foreground <f>      observed (default) or estimate: estimate the subject's colours at
                             soft edges so no tint of the old background shows (cutout, composite)
-      --concurrency <n>     images in flight at once (default 2: decoding and encoding overlap
-                            the model); memory stays bounded whatever the number of inputs
+      --concurrency <n>     images in flight at once (default: sessions + 1, so decoding and
+                            encoding overlap the model); memory stays bounded whatever the
+                            number of inputs
       --skip-existing       skip inputs whose output already exists (outputs are only ever
                             written complete, so an interrupted run can simply be started again)
-      --threads <n>         onnxruntime intra-op threads (default: one per core)
+      --sessions <n>        onnxruntime sessions side by side: a number, latency or throughput
+                            (default: throughput for several images, one session per core up
+                            to 4; latency for one image, one session per 4 cores)
+      --threads <n>         onnxruntime intra-op threads per session (default: the cores
+                            shared among the sessions)
       --max-pixels <n>      refuse images whose header declares more pixels, before decoding
                             (IMAGE_TOO_LARGE; default 100000000)
       --json                print a machine-readable summary on stdout
@@ -195,8 +202,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
   const maxPixels = values['max-pixels'] === undefined ? undefined : Number(values['max-pixels'])
   if (maxPixels !== undefined && !(Number.isSafeInteger(maxPixels) && maxPixels >= 1)) problems.push('--max-pixels needs a whole number of pixels')
-  const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency)
-  if (!(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 64)) problems.push('--concurrency needs a whole number from 1 to 64')
+  const sessionsFlag = parseSessions(values.sessions)
+  if (sessionsFlag === null) problems.push('--sessions needs a whole number from 1 to 64, latency or throughput')
+  const concurrencyFlag = values.concurrency === undefined ? undefined : Number(values.concurrency)
+  if (concurrencyFlag !== undefined && !(Number.isInteger(concurrencyFlag) && concurrencyFlag >= 1 && concurrencyFlag <= 64)) {
+    problems.push('--concurrency needs a whole number from 1 to 64')
+  }
   const foreground = (values.foreground ?? 'observed') as 'observed' | 'estimate'
   if (foreground !== 'observed' && foreground !== 'estimate') problems.push('--foreground must be observed or estimate')
   if (values.foreground !== undefined && kind === 'alpha') problems.push('--foreground goes with --output cutout or composite')
@@ -239,7 +250,12 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   // Every image is decoded and encoded once: libvips' operation cache (up to 50 MB and 100
   // operations by default) only holds memory in a long batch. This is the CLI's own process.
   if (jobs.length > 1) sharp.cache(false)
-  const matter = await loadMatter(values, source, threads, io, maxPixels)
+  // Several images: sessions that never wait on each other (more images per second); one image:
+  // one session with every core (the soonest result).
+  const sessions = sessionsFlag ?? (jobs.length > 1 ? 'throughput' : 'latency')
+  const sessionCount = typeof sessions === 'number' ? sessions : defaultPoolSize(availableParallelism(), sessions)
+  const concurrency = concurrencyFlag ?? sessionCount + 1
+  const matter = await loadMatter(values, source, { threads, sessions }, io, maxPixels)
   if (typeof matter === 'number') return matter
 
   const temps = new Set<string>()
@@ -320,13 +336,24 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
 type CliValues = ReturnType<typeof parse>['values']
 
 /**
+ * Parses `--sessions`: a whole number from 1 to 64, `latency` or `throughput`; undefined when the
+ * flag is absent, null when it is malformed.
+ */
+export function parseSessions(value: string | undefined): number | SessionLayout | undefined | null {
+  if (value === undefined) return undefined
+  if (value === 'latency' || value === 'throughput') return value
+  const n = Number(value)
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : null
+}
+
+/**
  * Loads the model the flags name (a local file, or the cached official/custom model, downloaded
  * with a progress bar when needed). Returns the Matter, or the exit status after printing why not.
  */
 export async function loadMatter(
   values: Pick<CliValues, 'model' | keyof typeof MODEL_FLAGS>,
   source: ReturnType<typeof modelSourceFromFlags>,
-  threads: number | undefined,
+  layout: { readonly threads: number | undefined; readonly sessions: number | SessionLayout },
   io: CliIo,
   maxPixels?: number,
 ): Promise<NodeMatter | number> {
@@ -335,7 +362,8 @@ export async function loadMatter(
   try {
     return await createMatter({
       ...(values.model !== undefined ? { model: values.model } : { model: source, ...cacheOptionsFromFlags(values), onProgress: reporter.onProgress }),
-      session: { intraOpNumThreads: threads },
+      session: { intraOpNumThreads: layout.threads },
+      sessions: layout.sessions,
       ...(maxPixels === undefined ? {} : { maxPixels }),
       signal: io.signal,
     })

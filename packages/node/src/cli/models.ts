@@ -39,6 +39,7 @@ export const MATTE_FLAGS = {
   background: { type: 'string' },
   foreground: { type: 'string' },
   threads: { type: 'string' },
+  sessions: { type: 'string' },
   ...MODEL_FLAGS,
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util'
 import { isMatteError, type StabilizerMode } from '@mattekit/core'
 import { matteVideo, type VideoOutputKind } from '../video.js'
-import { type CliIo, loadMatter } from './main.js'
+import { type CliIo, loadMatter, parseSessions } from './main.js'
 import { MATTE_FLAGS, isUsageError, modelSourceFromFlags } from './models.js'
 import { ProgressBar } from './progress.js'
 
@@ -26,7 +26,9 @@ Options
       --stabilizer <mode>    adaptive (default, no latency), ofd (MODNet's One-Frame Delay) or off
       --ffmpeg <path>        the ffmpeg binary (default: ffmpeg on PATH)
   -m, --model <path>         a local MODNet ONNX model (default: the cached official fp32)
-      --threads <n>          onnxruntime intra-op threads
+      --sessions <n>         onnxruntime sessions side by side: a number, latency or
+                             throughput (default: throughput, one session per core up to 4)
+      --threads <n>          onnxruntime intra-op threads per session
       --json                 print a machine-readable summary on stdout
   Model flags as for images: --variant, --model-url, --model-sha256, --cache-dir, --mirror, --offline
 
@@ -73,6 +75,8 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
   if (foreground !== 'observed' && foreground !== 'estimate') problems.push('--foreground must be observed or estimate')
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
+  const sessions = parseSessions(values.sessions)
+  if (sessions === null) problems.push('--sessions needs a whole number from 1 to 64, latency or throughput')
   let source: ReturnType<typeof modelSourceFromFlags>
   try {
     source = modelSourceFromFlags(values)
@@ -84,7 +88,8 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
     say(`mattekit video: ${problems.join('; ')}\nRun "mattekit video --help" for usage.\n`)
     return 2
   }
-  const matter = await loadMatter(values, source, threads, io)
+  // A video is many frames in flight: sessions that never wait on each other, unless told otherwise.
+  const matter = await loadMatter(values, source, { threads, sessions: sessions ?? 'throughput' }, io)
   if (typeof matter === 'number') return matter
   const bar = io.stderr.isTTY && !values.json ? new ProgressBar(io.stderr, 1) : undefined
   try {

@@ -182,6 +182,23 @@ describe('mattekit CLI', () => {
     expect((await run([input, '-o', out, '--model', MODEL, '--concurrency', '0'])).code).toBe(2)
   })
 
+  it('--sessions: throughput (the batch default), latency and a number write the same files; bad values are usage errors', async () => {
+    const input = join(dir, 'resume-in') // the three images of the test above
+    const outputs: Buffer[][] = []
+    for (const flags of [[], ['--sessions', 'latency'], ['--sessions', '2', '--concurrency', '1'], ['--sessions', 'throughput', '--threads', '1']]) {
+      const out = join(dir, `sessions-${outputs.length}`)
+      expect((await run([input, '-o', out, '--model', MODEL, ...flags])).code).toBe(0)
+      outputs.push(files(out).map((f) => readFileSync(join(out, f))))
+    }
+    expect(outputs[0]).toHaveLength(3)
+    for (const other of outputs.slice(1)) other.forEach((png, i) => expect(png.equals(outputs[0]![i]!)).toBe(true))
+    for (const bad of ['0', '65', 'fast', '1.5']) {
+      const r = await run([input, '-o', join(dir, 'sessions-bad'), '--model', MODEL, '--sessions', bad])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/--sessions needs/)
+    }
+  })
+
   it('--foreground estimate changes only soft-edge colours of a cut-out', async () => {
     const src = join(FIXTURES, 'variants', 'rgb-300x200-444.jpg')
     const plain = join(dir, 'fg-plain.png')

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createStabilizer } from '@mattekit/core'
+import { createStabilizer, resizeMatte } from '@mattekit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMatter, type NodeMatter } from '../../src/index.js'
 import { matteVideo } from '../../src/video.js'
@@ -49,7 +49,7 @@ afterAll(async () => {
 })
 
 describe('matteVideo', () => {
-  it('matte as lossless grey video: every frame equals matte() of the decoded frame, stabilised', async () => {
+  it('matte as lossless grey video: every frame is matte() of the decoded frame, stabilised at the model size, resized', async () => {
     const out = join(dir, 'matte.mkv')
     const progress: number[] = []
     const result = await matteVideo(clip, out, { matter, output: 'matte', onProgress: (p) => progress.push(p.frames) })
@@ -60,8 +60,9 @@ describe('matteVideo', () => {
     expect(written).toHaveLength(FRAMES)
     const stabilizer = createStabilizer()
     for (let i = 0; i < FRAMES; i++) {
-      const { matte } = await matter.matte({ data: source[i]!, width: W, height: H, channels: 3 })
-      const expected = stabilizer.push(matte, (i * 1000) / 10)!.matte.data
+      const { matte } = await matter.matte({ data: source[i]!, width: W, height: H, channels: 3 }, { matteSize: 'model' })
+      const stable = stabilizer.push(matte, (i * 1000) / 10)!.matte
+      const expected = resizeMatte(stable.data, stable, { width: W, height: H })
       expect(Buffer.from(written[i]!).equals(Buffer.from(expected)), `frame ${i}`).toBe(true)
     }
   })
