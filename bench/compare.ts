@@ -37,7 +37,7 @@ import sharp from 'sharp'
 import { isMatteError, modelInputSize } from '../packages/core/src/index.js'
 import { createMatter, encodePng, type NodeMatter } from '../packages/node/src/index.js'
 import { benchPhoto } from './photo.js'
-import { median, round } from './stats.js'
+import { median, round, settle } from './stats.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
@@ -563,12 +563,14 @@ export async function runCompareBench(options: CompareBenchOptions = {}): Promis
         }
         let tjModelInput = '?'
         for (let i = -warmup; i < c.rounds; i++) {
+          await settle()
           let u = process.cpuUsage()
           let t = performance.now()
           await bare.run({ input: c.tensor })
           const bareMs = performance.now() - t
           const bareCpu = cpuMs(u)
 
+          await settle()
           u = process.cpuUsage()
           t = performance.now()
           const result = await matter.matte(c.file)
@@ -580,6 +582,7 @@ export async function runCompareBench(options: CompareBenchOptions = {}): Promis
           const mkCpu = cpuMs(u)
 
           segSpy.reset()
+          await settle()
           u = process.cpuUsage()
           const t4 = performance.now()
           const [first] = (await segmenter(c.file)) as SegmentationOutput[]

@@ -1,6 +1,10 @@
 /**
  * Node benchmark: bare onnxruntime-node `session.run` on a ready tensor vs MatteKit end to end
  * (JPEG file -> alpha PNG on disk), in the same process, interleaved so machine drift hits both.
+ * Each measured run starts after a 100 ms pause: onnxruntime's pool threads keep spinning for a
+ * while after a run (the bare session's do, by onnxruntime's default), and without the pause they
+ * take the cores from the other side's next run (measured: +25 ms on MatteKit's 512x512 inference
+ * right after a bare run; the same on bare runs after MatteKit's when MatteKit's threads spun too).
  * Writes bench/results/node.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 import * as ort from 'onnxruntime-node'
 import { createMatter, encodePng } from '../packages/node/src/index.js'
 import { benchPhoto } from './photo.js'
-import { median, round } from './stats.js'
+import { median, round, settle } from './stats.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
@@ -44,11 +48,13 @@ try {
     const e2eMs: number[] = []
     const stages: Record<string, number[]> = { decode: [], preprocess: [], inference: [], postprocess: [], encode: [], write: [] }
     for (let i = 0; i < c.iterations; i++) {
+      await settle()
       let t = performance.now()
       await bare.run({ input: tensor })
       bareMs.push(performance.now() - t)
       sampleRss()
 
+      await settle()
       t = performance.now()
       const result = await matter.matte(file)
       const t1 = performance.now()

@@ -6,3 +6,9 @@ export function median(values: readonly number[]): number {
 }
 
 export const round = (v: number, digits = 1): number => Number(v.toFixed(digits))
+
+/**
+ * A 100 ms pause before a measured run: onnxruntime's pool threads keep spinning for a while after
+ * a run, and would otherwise take the cores from the other side's next run.
+ */
+export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100))

@@ -17,7 +17,7 @@ import {
   type RgbImage,
   type Size,
 } from '@mattekit/core'
-import type { NodeSessionOptions } from './ort-session.js'
+import { spinningConfig, type NodeSessionOptions } from './ort-session.js'
 
 // The worker's source, as CommonJS evaluated in the worker (no separate file to locate in src/ vs dist/).
 const WORKER_SOURCE = `
@@ -59,7 +59,7 @@ async function init() {
   const opts = { executionProviders: o.executionProviders || ['cpu'], graphOptimizationLevel: o.graphOptimizationLevel || 'all', logSeverityLevel: 3 }
   if (o.intraOpNumThreads) opts.intraOpNumThreads = o.intraOpNumThreads
   if (o.interOpNumThreads) opts.interOpNumThreads = o.interOpNumThreads
-  if (o.allowSpinning !== true) opts.extra = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } }
+  opts.extra = { session: workerData.spinning }
   session = await ort.InferenceSession.create(workerData.model, opts)
   return { inputs: session.inputNames, outputs: session.outputNames }
 }
@@ -131,7 +131,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
     // Plain CommonJS that needs no loader or flag of the parent (e.g. --input-type=module would
     // make the eval'd source ESM and break require).
     execArgv: [],
-    workerData: { ortPath, model, kernel: MODEL_TENSOR_KERNEL, options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
+    workerData: { ortPath, model, kernel: MODEL_TENSOR_KERNEL, spinning: spinningConfig(options.allowSpinning), options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
   })
   // The worker is ref'd (keeps the process alive) while loading, running or disposing, and
   // unref'd when idle, so an idle Matter never holds a process open.
