@@ -1,5 +1,6 @@
 /**
- * Flat memory over a very large batch (issue #10): `mattekit <dir> -o <dir> --concurrency 2` run
+ * Flat memory over a very large batch (issue #10): `mattekit <dir> -o <dir>` (the CLI's batch
+ * defaults: throughput sessions, concurrency sessions + 1) run
  * in-process (the real CLI path) over a directory of BENCH_BATCH_MEMORY_FILES entries (default
  * 100 000), sampling the process RSS (main thread, inference worker and native memory together)
  * and the JS heap every BENCH_BATCH_MEMORY_SAMPLE_MS (default 2000) ms.
@@ -25,7 +26,6 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
 const MODEL = join(ROOT, 'models', 'stand-in', 'model.onnx')
 const COUNT = Number(process.env.BENCH_BATCH_MEMORY_FILES ?? 100_000)
 const SAMPLE_MS = Number(process.env.BENCH_BATCH_MEMORY_SAMPLE_MS ?? 2000)
-const CONCURRENCY = 2
 const MB = 2 ** 20
 
 const seeds = [
@@ -67,7 +67,7 @@ try {
     const src = sources[i % sources.length]!
     linkSync(src, join(input, `img-${String(i).padStart(6, '0')}${src.slice(src.lastIndexOf('.'))}`))
   }
-  console.log(`${COUNT} hard links in ${round((performance.now() - t0) / 1000, 1)} s; running mattekit --concurrency ${CONCURRENCY}`)
+  console.log(`${COUNT} hard links in ${round((performance.now() - t0) / 1000, 1)} s; running mattekit with its batch defaults`)
 
   // The progress bar (a fake TTY) tells how many images are done at each sample.
   let done = 0
@@ -95,7 +95,7 @@ try {
     const last = samples[samples.length - 1]!
     if (samples.length % 15 === 0) console.log(`  ${last.s}s  ${last.done}/${COUNT} images  RSS ${last.rssMB} MB  heap ${last.heapMB} MB`)
   }, SAMPLE_MS)
-  const code = await main([input, '-o', output, '--model', MODEL, '--concurrency', String(CONCURRENCY)], { stdout, stderr })
+  const code = await main([input, '-o', output, '--model', MODEL], { stdout, stderr })
   clearInterval(timer)
   sample() // the last images done, the Matter disposed: not part of the run's slope
   const afterRun = samples.pop()!
@@ -118,7 +118,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
     files: COUNT,
-    concurrency: CONCURRENCY,
+    settings: 'CLI batch defaults (throughput sessions, concurrency sessions + 1)',
     modelInputs: seeds.map(([w, h, f]) => `${w}x${h} ${f}`),
     seconds: round(seconds, 1),
     imagesPerSecond: round(COUNT / seconds, 1),
@@ -134,7 +134,7 @@ try {
     sampleEveryMs: SAMPLE_MS,
     samples,
   }
-  console.log(`\nbatch memory: ${COUNT} files in ${result.seconds} s (${result.imagesPerSecond} images/s), concurrency ${CONCURRENCY}`)
+  console.log(`\nbatch memory: ${COUNT} files in ${result.seconds} s (${result.imagesPerSecond} images/s), CLI batch defaults`)
   console.log(
     `RSS start ${result.rssMB.start} MB, after the first images ${result.rssMB.firstImages} MB, peak ${result.rssMB.peak} MB, ` +
       `end ${result.rssMB.end} MB (${result.rssMB.afterDispose} MB once the Matter is disposed)`,
