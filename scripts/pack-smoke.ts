@@ -5,6 +5,7 @@
  *
  * - imports each entry point as ESM and require()s it as CJS, checking named exports and that it
  *   resolved inside the temp project (not to the workspace);
+ * - evaluates the worker kernels of the packed core (ESM and CJS) against the single-threaded code;
  * - runs the `mattekit` CLI from the tarball (`--version`, then a real matte of
  *   fixtures/astronaut.png with the stand-in model) and compares its PNGs byte for byte with the
  *   workspace CLI's.
@@ -155,7 +156,38 @@ async function main(): Promise<number> {
       }
     }
 
-    // 5. Sizes.
+    // 5. The kernels @mattekit/node ships to its worker thread as text (shared pre- and
+    //    post-processing): built from the bundled code, they must give the single-threaded result.
+    //    A broken kernel would only show as a slower fallback, so check them directly.
+    for (const mode of ['esm', 'cjs'] as const) {
+      const load = mode === 'esm' ? "await import('@mattekit/core')" : "require('@mattekit/core')"
+      const script = `(async () => {
+        const c = ${load}
+        const build = (text) => new Function('__name', text)((f) => f)
+        const from = { width: 768, height: 512 }, to = { width: 1500, height: 1000 }
+        const m = new Uint8Array(768 * 512).map((_, i) => (i * 2654435761) >>> 24)
+        const out = new Uint8Array(1500 * 1000)
+        let rows
+        const s = c.resizeMatteShared(m, from, to, out, (sl) => ((rows = build(c.MATTE_RESIZE_KERNEL)(structuredClone(sl))), true), 0.5, 1)
+        out.set(rows, s.rowStart * s.dw)
+        if (!Buffer.from(out).equals(Buffer.from(c.resizeMatte(m, from, to)))) throw new Error('MATTE_RESIZE_KERNEL differs')
+        const image = { data: new Uint8Array(1500 * 1000 * 3).map((_, i) => (i * 40503) >>> 8), width: 1500, height: 1000 }
+        const t = new Float32Array(3 * 768 * 512), w = new Float32Array(3 * 768 * 512)
+        const slice = c.toModelTensorShared(image, from, t, (sl) => (build(c.MODEL_TENSOR_KERNEL)(structuredClone(sl), w), true), 0.5, 1)
+        for (let ch = 0; ch < 3; ch++) t.set(w.subarray(ch * 768 * 512 + slice.rowStart * 768, (ch + 1) * 768 * 512), ch * 768 * 512 + slice.rowStart * 768)
+        const plain = c.toModelTensor(image, from)
+        if (!t.every((v, i) => v === plain[i])) throw new Error('MODEL_TENSOR_KERNEL differs')
+        console.log('${mode}: worker kernels give the single-threaded results')
+      })().catch((e) => { console.error(e); process.exit(1) })`
+      const r = spawnSync('node', ['-e', script], { cwd: app, env, encoding: 'utf8' })
+      process.stdout.write(r.stdout)
+      if (r.status !== 0) {
+        console.error(r.stderr.trim().split('\n').slice(-6).join('\n'))
+        failures.push(`${mode}: the worker kernels of the packed @mattekit/core`)
+      }
+    }
+
+    // 6. Sizes.
     mkdirSync(join(ROOT, '.tmp'), { recursive: true })
     writeFileSync(join(ROOT, '.tmp', 'packages.json'), `${JSON.stringify(packs, null, 2)}\n`)
     console.log('\n| package | tarball (packed) | unpacked | files |\n|---|---|---|---|')

@@ -101,6 +101,13 @@ export interface MatterPlatform<TInput> {
    * @defaultValue `toModelTensor`
    */
   readonly fillTensor?: (image: RgbImage, size: Size, out: Float32Array) => Float32Array
+  /**
+   * Optional: resizes the quantised matte back to the image's size in the platform's own way, e.g.
+   * sharing the rows with an idle thread. It must give exactly what `resizeMatte(matte, from, to)`
+   * gives.
+   * @defaultValue `resizeMatte`
+   */
+  readonly resizeMatte?: (matte: Uint8Array, from: Size, to: Size) => Uint8Array | Promise<Uint8Array>
 }
 
 /** Keeps a few input tensors per model size so steady-state calls allocate no tensor. */
@@ -230,7 +237,7 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
 
       const quantised = quantizeAlpha(alpha)
       const atModel = matteSize === 'model' || (modelSize.width === image.width && modelSize.height === image.height)
-      const data = atModel ? quantised : resizeMatte(quantised, modelSize, image)
+      const data = atModel ? quantised : await (platform.resizeMatte ?? resizeMatte)(quantised, modelSize, image)
       const t4 = now()
 
       return {

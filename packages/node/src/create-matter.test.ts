@@ -176,7 +176,25 @@ describe('session pool', () => {
   })
 })
 
-describe('preprocessing shared with the idle inference worker', () => {
+describe('pre- and post-processing shared with the idle inference worker', () => {
+  it('the worker session resizes a matte back with the worker taking half the rows, bit-identical', async () => {
+    const { createOrtWorkerSession } = await import('./ort-worker.js')
+    const { resizeMatte } = await import('@mattekit/core')
+    const session = await createOrtWorkerSession(MODEL)
+    try {
+      const from = { width: 768, height: 512 }
+      const matte = new Uint8Array(768 * 512).map((_, i) => (i * 2654435761) >>> 24)
+      const shared = session.resizeMatte(matte, from, { width: 1500, height: 1000 })
+      expect(shared).toBeInstanceOf(Promise) // handed to the worker, not computed alone
+      expect(Buffer.from(await shared).equals(Buffer.from(resizeMatte(matte, from, { width: 1500, height: 1000 })))).toBe(true)
+      const small = session.resizeMatte(matte, from, { width: 900, height: 600 }) // under a megapixel
+      expect(small).toBeInstanceOf(Uint8Array)
+      expect(Buffer.from(small as Uint8Array).equals(Buffer.from(resizeMatte(matte, from, { width: 900, height: 600 })))).toBe(true)
+    } finally {
+      await session.dispose()
+    }
+  })
+
   it('gives exactly the matte of an unshared run, for single and concurrent calls', async () => {
     // 1500x1000 (1.5 MP, reduced to 768x512 by area resampling): large enough to be shared.
     const { data, info } = await sharp(join(FIXTURES, 'astronaut.png'))

@@ -84,10 +84,11 @@ export interface NodeMatterOptions {
    */
   readonly sessions?: number | SessionLayout
   /**
-   * Whether a large image's preprocessing (more than a megapixel, reduced to the model's size) is
-   * shared with the inference worker when that worker is idle: the main thread computes the top
-   * half of the tensor while the worker computes the bottom half, bit for bit the same. Applies to
-   * `inferenceThread: 'worker'` with one session.
+   * Whether the big resampling steps are shared with the inference worker when that worker is
+   * idle: the preprocessing of a large image (more than a megapixel, reduced to the model's size)
+   * and the resize of its matte back to its size (more than a megapixel). The main thread computes
+   * the top half of the rows while the worker computes the bottom half, bit for bit the same.
+   * Applies to `inferenceThread: 'worker'` with one session.
    * @defaultValue true
    */
   readonly sharePreprocessing?: boolean
@@ -240,8 +241,9 @@ export async function createMatter(options: NodeMatterOptions = {}): Promise<Nod
   return createMatterCore<NodeImageInput>({
     session,
     now: () => performance.now(),
-    // A single worker session takes half of a large image's preprocessing while it is idle.
-    ...(sharing ? { fillTensor: sharing.bind(session) } : {}),
+    // A single worker session takes half of a large image's preprocessing and of its matte's
+    // resize back while it is idle.
+    ...(sharing ? { fillTensor: sharing.bind(session), resizeMatte: (session as WorkerModelSession).resizeMatte.bind(session) } : {}),
     decode: async (input, { signal: callSignal }): Promise<RgbImage> => {
       if (typeof input === 'string' || input instanceof Uint8Array) {
         return decodeImage(input, { maxPixels, signal: callSignal as AbortSignal | undefined })

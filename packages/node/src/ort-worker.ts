@@ -8,8 +8,11 @@
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'
 import {
+  MATTE_RESIZE_KERNEL,
   MODEL_TENSOR_KERNEL,
   MatteError,
+  resizeMatte,
+  resizeMatteShared,
   toModelTensor,
   toModelTensorShared,
   type Float32Tensor,
@@ -25,6 +28,7 @@ const { parentPort, workerData } = require('node:worker_threads')
 const ort = require(workerData.ortPath)
 let session
 let kernel
+let resizeRows
 const slices = new Map()
 const spare = []
 // Rows of the next tensor that the main thread shares with this thread while it is idle
@@ -79,6 +83,15 @@ parentPort.on('message', async (msg) => {
     } catch (e) {
       parentPort.postMessage({ type: 'error', id: msg.id, message: String(e && e.message || e) })
     }
+  } else if (msg.type === 'post') {
+    // Rows of a matte's resize back to the image size (core's resizeMatteShared), while idle.
+    try {
+      resizeRows = resizeRows || new Function('__name', workerData.resizeKernel)((f) => f)
+      const rows = resizeRows(msg.slice)
+      parentPort.postMessage({ type: 'rows', id: msg.id, rows }, [rows.buffer])
+    } catch (e) {
+      parentPort.postMessage({ type: 'error', id: msg.id, message: String(e && e.message || e) })
+    }
   } else if (msg.type === 'dispose') {
     try { await ready; await session.release() } catch {}
     parentPort.postMessage({ type: 'disposed' })
@@ -87,7 +100,8 @@ parentPort.on('message', async (msg) => {
 `
 
 /**
- * A {@link ModelSession} whose thread can also take a share of the preprocessing while it is idle.
+ * A {@link ModelSession} whose thread can also take a share of the pre- and post-processing while
+ * it is idle.
  */
 export interface WorkerModelSession extends ModelSession {
   /**
@@ -96,10 +110,15 @@ export interface WorkerModelSession extends ModelSession {
    * must go to this session's `run` next.
    */
   fillTensor(image: RgbImage, size: Size, out: Float32Array): Float32Array
+  /**
+   * Resizes a quantised matte as `resizeMatte` does; when no run is in flight and the result is
+   * large, the worker computes the bottom half of the rows meanwhile (bit-identical).
+   */
+  resizeMatte(matte: Uint8Array, from: Size, to: Size): Uint8Array | Promise<Uint8Array>
 }
 
 interface Pending {
-  resolve: (t: Float32Tensor) => void
+  resolve: (value: never) => void
   reject: (e: unknown) => void
 }
 
@@ -131,7 +150,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
     // Plain CommonJS that needs no loader or flag of the parent (e.g. --input-type=module would
     // make the eval'd source ESM and break require).
     execArgv: [],
-    workerData: { ortPath, model, kernel: MODEL_TENSOR_KERNEL, spinning: spinningConfig(options.allowSpinning), options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
+    workerData: { ortPath, model, kernel: MODEL_TENSOR_KERNEL, resizeKernel: MATTE_RESIZE_KERNEL, spinning: spinningConfig(options.allowSpinning), options: { ...options, executionProviders: options.executionProviders && [...options.executionProviders] } },
   })
   // The worker is ref'd (keeps the process alive) while loading, running or disposing, and
   // unref'd when idle, so an idle Matter never holds a process open.
@@ -168,12 +187,13 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
   }
 
   worker.unref()
-  worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; message?: string }) => {
+  worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; rows?: Uint8Array; message?: string }) => {
     const p = pending.get(msg.id)
     if (!p) return
     pending.delete(msg.id)
     if (pending.size === 0) worker.unref()
-    if (msg.type === 'result') p.resolve({ data: msg.data!, dims: msg.dims! })
+    if (msg.type === 'result') p.resolve({ data: msg.data!, dims: msg.dims! } as never)
+    else if (msg.type === 'rows') p.resolve(msg.rows as never)
     else p.reject(new Error(msg.message))
   })
 
@@ -192,6 +212,28 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
       })
       return out
     },
+    resizeMatte(matte: Uint8Array, from: Size, to: Size): Uint8Array | Promise<Uint8Array> {
+      // Share only with an idle worker: a busy one would make this call wait for its run.
+      if (failure || disposed || pending.size > 0) return resizeMatte(matte, from, to)
+      const out = new Uint8Array(to.width * to.height)
+      let rows: Promise<Uint8Array> | undefined
+      const slice = resizeMatteShared(matte, from, to, out, (s) => {
+        const id = nextId++
+        rows = new Promise<Uint8Array>((resolve, reject) => pending.set(id, { resolve, reject }))
+        worker.ref()
+        worker.postMessage({ type: 'post', id, slice: s })
+        return true
+      })
+      if (!slice) return out
+      return rows!.then(
+        (r) => {
+          out.set(r, slice.rowStart * slice.dw)
+          return out
+        },
+        // The worker failed or stopped: do its rows here.
+        () => resizeMatte(matte, from, to, out),
+      )
+    },
     run(input: Float32Tensor): Promise<Float32Tensor> {
       const data = input.data
       const slice = shared.get(data)
@@ -199,7 +241,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
       if (failure) return Promise.reject(failure)
       const id = nextId++
       return new Promise<Float32Tensor>((resolve, reject) => {
-        pending.set(id, { resolve, reject })
+        pending.set(id, { resolve: resolve as (value: never) => void, reject })
         worker.ref() // keep the process alive while a run is in flight
         worker.postMessage({ type: 'run', id, data, dims: [...input.dims], slice }, [data.buffer as ArrayBuffer])
       })

@@ -338,7 +338,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stderr: str
  *   `OUTPUT`, `ABORTED`, and any code `matte()` throws
  * @example
  * ```ts
- * await using matter = await createMatter()
+ * await using matter = await createMatter({ sessions: 'throughput' }) // frames side by side, as `mattekit video`
  * await matteVideo('talk.mp4', 'talk-alpha.webm', { matter, output: 'alpha' })
  * await matteVideo('talk.mp4', 'talk-green.mp4', { matter, background: '#00b140' })
  * ```

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isMatteError } from '../errors.js'
 import { crc32 } from '../testing/checksum.js'
 import { compare, reference, syntheticAlpha } from '../testing/reference.js'
-import { quantizeAlpha, resizeMatte } from './alpha.js'
+import { MATTE_RESIZE_KERNEL, type MatteSlice, quantizeAlpha, resizeMatte, resizeMatteShared } from './alpha.js'
 
 describe('quantizeAlpha', () => {
   it('truncates alpha * 255 and clamps, NaN to 0', () => {
@@ -72,5 +72,61 @@ describe('resizeMatte', () => {
       err = e
     }
     expect(isMatteError(err, 'INVALID_INPUT')).toBe(true)
+  })
+})
+
+describe('resizeMatteShared and MATTE_RESIZE_KERNEL (post-processing shared with a worker)', () => {
+  // What a worker does: build the kernel from its source and compute the slice's rows from a
+  // structured clone (as postMessage delivers it); the caller copies them in.
+  const rowsOf = new Function('__name', MATTE_RESIZE_KERNEL)((f: unknown) => f) as (slice: MatteSlice) => Uint8Array
+  const levels = (n: number, seed: number): Uint8Array => {
+    const out = new Uint8Array(n)
+    let x = seed
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0
+      out[i] = x >>> 24
+    }
+    return out
+  }
+
+  it.each([
+    [896, 512, 1920, 1080, 0.5],
+    [672, 512, 4000, 3000, 0.5],
+    [512, 512, 513, 517, 0.3],
+    [320, 544, 600, 1025, 0.7],
+    [33, 32, 1000, 999, 0.5],
+  ])('%ix%i to %ix%i, share %f: bit-identical to resizeMatte', (sw, sh, dw, dh, share) => {
+    const matte = levels(sw * sh, sw + dh)
+    const from = { width: sw, height: sh }
+    const to = { width: dw, height: dh }
+    const expected = resizeMatte(matte, from, to)
+    const out = new Uint8Array(dw * dh).fill(7)
+    let rows: Uint8Array | undefined
+    const slice = resizeMatteShared(matte, from, to, out, (s) => ((rows = rowsOf(structuredClone(s))), true), share, 1)
+    expect(slice).toBeDefined()
+    expect(rows).toHaveLength((slice!.rowEnd - slice!.rowStart) * dw)
+    // The main thread left the slice's rows alone...
+    expect(out.subarray(slice!.rowStart * dw).every((v) => v === 7)).toBe(true)
+    out.set(rows!, slice!.rowStart * dw)
+    // ...and together they are resizeMatte's result, bit for bit.
+    expect(Buffer.from(out).equals(Buffer.from(expected))).toBe(true)
+  })
+
+  it('computes everything itself for a reduction, a small result, or when the helper declines', () => {
+    const matte = levels(768 * 512, 3)
+    const cases: [number, number, number, boolean][] = [
+      [300, 200, 1, true], // reduction (area mode): not shared
+      [1500, 1000, 2_000_000, true], // under minPixels
+      [1500, 1000, 1, false], // declined
+    ]
+    for (const [dw, dh, minPixels, accept] of cases) {
+      const to = { width: dw, height: dh }
+      const out = new Uint8Array(dw * dh)
+      let offered = false
+      const slice = resizeMatteShared(matte, { width: 768, height: 512 }, to, out, () => ((offered = true), accept), 0.5, minPixels)
+      expect(slice).toBeUndefined()
+      expect(offered).toBe(dw === 1500 && minPixels === 1 && !accept)
+      expect(Buffer.from(out).equals(Buffer.from(resizeMatte(matte, { width: 768, height: 512 }, to)))).toBe(true)
+    }
   })
 })

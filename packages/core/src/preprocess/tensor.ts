@@ -6,7 +6,7 @@
 
 import { MatteError } from '../errors.js'
 import type { RgbImage, Size } from '../image.js'
-import { RowCache, resizePlan, type AreaAxis, type LinearAxis } from '../resample/area.js'
+import { RowCache, declaredName, resizePlan, type AreaAxis, type LinearAxis } from '../resample/area.js'
 
 /** `(v - 127.5) / 127.5` for every 8-bit value, in float64, as the official script computes it. */
 const NORMALISED: Float64Array = (() => {
@@ -514,12 +514,6 @@ export function toModelTensorShared(
   return accepted ? slice : undefined
 }
 
-/** The name a function declaration's source gives it (bundlers may rename functions). */
-function declaredName(fn: (...args: never[]) => unknown): string {
-  const m = /^function\s*([\w$]+)/.exec(String(fn))
-  if (!m) throw new Error('unexpected function source')
-  return m[1]!
-}
 
 /**
  * The source of a function body that returns `(slice: TensorSlice, dst: Float32Array) => void`,

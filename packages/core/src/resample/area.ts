@@ -411,8 +411,13 @@ export class RowCache<B> {
   }
 }
 
-/** Horizontal pass of the 8-bit linear resizer for one row, results shifted right by 4. */
-function hlineU8(src: Uint8Array, base: number, cn: number, x: LinearAxis, dw: number, out: Int32Array): void {
+/**
+ * Horizontal pass of the 8-bit linear resizer for one row, results shifted right by 4.
+ *
+ * @internal
+ */
+export function hlineU8(src: Uint8Array, base: number, cn: number, x: LinearAxis, dw: number, out: Int32Array): void {
+  const one = 2048 // COEF_SCALE, written out: this function is also shipped as text to worker threads
   const xi = x.index
   const a0 = x.iw0
   const a1 = x.iw1
@@ -423,7 +428,7 @@ function hlineU8(src: Uint8Array, base: number, cn: number, x: LinearAxis, dw: n
       const p = base + xi[dx]!
       out[dx] = (Math.imul(src[p]!, a0[dx]!) + Math.imul(src[p + 1]!, a1[dx]!)) >> 4
     }
-    for (; dx < dw; dx++) out[dx] = (src[base + xi[dx]!]! * COEF_SCALE) >> 4
+    for (; dx < dw; dx++) out[dx] = (src[base + xi[dx]!]! * one) >> 4
     return
   }
   for (let dx = 0; dx < dw; dx++) {
@@ -431,7 +436,7 @@ function hlineU8(src: Uint8Array, base: number, cn: number, x: LinearAxis, dw: n
     const w0 = a0[dx]!
     const w1 = a1[dx]!
     for (let c = 0; c < cn; c++) {
-      out[dx * cn + c] = dx < limit ? (src[p + c]! * w0 + src[p + cn + c]! * w1) >> 4 : (src[p + c]! * COEF_SCALE) >> 4
+      out[dx * cn + c] = dx < limit ? (src[p + c]! * w0 + src[p + cn + c]! * w1) >> 4 : (src[p + c]! * one) >> 4
     }
   }
 }
@@ -452,8 +457,27 @@ function hlineF32(src: Float32Array, base: number, cn: number, x: LinearAxis, dw
   }
 }
 
-/** The generic linear resizer on 8-bit data: OpenCV's fixed-point path. */
-function linearKernelU8(src: Uint8Array, sw: number, sh: number, cn: number, x: LinearAxis, y: LinearAxis, dst: Uint8Array, dw: number, dh: number): void {
+/**
+ * The generic linear resizer on 8-bit data: OpenCV's fixed-point path. Computes destination rows
+ * `dy0` to `dy1 - 1` (each depends only on its own source rows and weights), writing row `dy` at
+ * row `dy - dstRow0` of `dst`.
+ *
+ * @internal
+ */
+export function linearKernelU8(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  cn: number,
+  x: LinearAxis,
+  y: LinearAxis,
+  dst: Uint8Array,
+  dw: number,
+  dh: number,
+  dy0 = 0,
+  dy1 = dh,
+  dstRow0 = 0,
+): void {
   const rowLen = dw * cn
   const srcRow = sw * cn
   // Rows hold the horizontal results already shifted right by 4, as the vertical step uses them.
@@ -466,13 +490,13 @@ function linearKernelU8(src: Uint8Array, sw: number, sh: number, cn: number, x: 
   let prevR1 = -1
   let prevB0 = -1
   let prevB1 = -1
-  for (let dy = 0; dy < dh; dy++) {
+  for (let dy = dy0; dy < dy1; dy++) {
     const sy = yi[dy]!
     const r0 = sy < last ? sy : last
     const r1 = sy + 1 < last ? sy + 1 : last
     const b0 = b0s[dy]!
     const b1 = b1s[dy]!
-    const o = dy * rowLen
+    const o = (dy - dstRow0) * rowLen
     if (r0 === prevR0 && r1 === prevR1 && b0 === prevB0 && b1 === prevB1) {
       // Same rows, same weights: when enlarging, most rows repeat the one above.
       dst.copyWithin(o, o - rowLen, o)
@@ -622,4 +646,16 @@ export function resizeArea(src: Samples, from: Size, to: Size, channels: number,
       break
   }
   return dst
+}
+
+/**
+ * The name a function declaration's source gives it (bundlers may rename functions), for kernels
+ * shipped to workers as text.
+ *
+ * @internal
+ */
+export function declaredName(fn: (...args: never[]) => unknown): string {
+  const m = /^function\s*([\w$]+)/.exec(String(fn))
+  if (!m) throw new Error('unexpected function source')
+  return m[1]!
 }
