@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createStabilizer, resizeMatte } from '@mattekit/core'
+import { blur, createStabilizer, defaultBlurRadius, resizeMatte } from '@mattekit/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMatter, type NodeMatter } from '../../src/index.js'
-import { matteVideo } from '../../src/video.js'
+import { blurredFrame, matteVideo } from '../../src/video.js'
 import { FIXTURES, MODEL } from '../paths.js'
 
 const W = 240
@@ -95,6 +95,25 @@ describe('matteVideo', () => {
     const info = ffprobe(mp4)
     expect(info.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', nb_read_frames: String(FRAMES) })
     expect(info.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' })
+  })
+
+  it("the per-frame blur background stays within a few levels of core's full-size blur", async () => {
+    const [frame] = rawFrames(clip, 'rgb24', 3)
+    const image = { data: new Uint8Array(frame!), width: W, height: H }
+    for (const radius of [undefined, 3, 12]) {
+      const fast = await blurredFrame(image.data, W, H, radius)
+      const exact = blur(image, radius ?? defaultBlurRadius(W, H))
+      let sum = 0
+      let worst = 0
+      for (let i = 0; i < exact.data.length; i++) {
+        const d = Math.abs(fast.data[i]! - exact.data[i]!)
+        sum += d
+        worst = Math.max(worst, d)
+      }
+      expect({ width: fast.width, height: fast.height }).toEqual({ width: W, height: H })
+      expect(sum / exact.data.length, `radius ${String(radius)}: mean`).toBeLessThan(5) // measured 1.9-4.6
+      expect(worst, `radius ${String(radius)}: max`).toBeLessThan(32) // measured 12-25
+    }
   })
 
   it('abort mid-video: rejects with ABORTED and leaves no file behind', async () => {
