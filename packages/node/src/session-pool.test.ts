@@ -64,6 +64,27 @@ describe('poolSessions', () => {
     await Promise.all([first, second, kept])
   })
 
+  it('a run that fails (even by throwing) rejects that call only; the session takes the next one', async () => {
+    const log: string[] = []
+    const b = fakeSession('b', log)
+    let calls = 0
+    const flaky: ModelSession = {
+      run(input) {
+        calls++
+        if (calls === 1) throw new Error('boom')
+        return b.session.run(input)
+      },
+      dispose: async () => undefined,
+    }
+    const pool = poolSessions([flaky, fakeSession('c', log).session])
+    await expect(pool.run(tensor(1))).rejects.toThrow('boom')
+    const next = pool.run(tensor(2))
+    await tick()
+    expect(log).toEqual(['b:2']) // the flaky session was free again and took it
+    b.finishNext()
+    expect((await next).data[0]).toBe(2)
+  })
+
   it('a single session is returned as is', () => {
     const only = fakeSession('a', []).session
     expect(poolSessions([only])).toBe(only)

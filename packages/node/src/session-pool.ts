@@ -71,8 +71,15 @@ export function poolSessions(sessions: readonly ModelSession[]): ModelSession {
     readonly reject: (error: unknown) => void
   }
   const queue: Queued[] = []
+  const start = (index: number, job: Queued): Promise<Float32Tensor> => {
+    try {
+      return sessions[index]!.run(job.input, job.options)
+    } catch (error) {
+      return Promise.reject(error) // a session that throws instead of rejecting
+    }
+  }
   const dispatch = (index: number, job: Queued): void => {
-    sessions[index]!.run(job.input, job.options).then(job.resolve, job.reject).finally(() => {
+    void start(index, job).then(job.resolve, job.reject).finally(() => {
       // Hand the session the next queued run that is still wanted, else mark it idle.
       let next = queue.shift()
       while (next?.options?.signal?.aborted) {
