@@ -23,7 +23,7 @@ export { MODNET_REF_SIZE, MODNET_SIZE_MULTIPLE, checkLongSide, liveModelSize, mo
 export { toModelTensor } from './preprocess/tensor.js'
 export { MODEL_TENSOR_KERNEL, toModelTensorShared } from './preprocess/tensor.js'
 export type { PaddedAxis, TensorSlice } from './preprocess/tensor.js'
-export type { AreaAxis } from './resample/area.js'
+export type { AreaAxis, LinearAxis } from './resample/area.js'
 export { MATTE_RESIZE_KERNEL, quantizeAlpha, resizeMatte, resizeMatteShared } from './postprocess/alpha.js'
 export type { MatteSlice } from './postprocess/alpha.js'
 export { resizeArea } from './resample/area.js'
