@@ -181,8 +181,11 @@ function encoderArgs(kind: VideoOutputKind, ext: string, audioCodec: string | un
     : []
   if (kind === 'alpha') {
     if (ext === '.mov') {
-      // prores_aw's 4444 profile (ap4h) keeps alpha at about a third of prores_ks's CPU time.
-      return { pixFmt: 'rgba', args: ['-c:v', 'prores_aw', '-profile:v', '4', '-pix_fmt', 'yuva444p10le', ...audio] }
+      // ProRes 4444 (ap4h) with 16-bit alpha. prores_ks at a fixed finest quantiser (qscale 1) costs
+      // about 38 ms of CPU per 720p frame against prores_aw's 46 (and 140 for prores_ks's own rate
+      // control), with the same alpha and better colour (PSNR 63.2 against 59.9 dB on the bench
+      // clip), for files about 10% larger.
+      return { pixFmt: 'rgba', args: ['-c:v', 'prores_ks', '-profile:v', '4', '-qscale:v', '1', '-pix_fmt', 'yuva444p10le', ...audio] }
     }
     if (webm) {
       return { pixFmt: 'rgba', args: ['-c:v', 'libvpx-vp9', '-pix_fmt', 'yuva420p', ...VP9_FAST, '-crf', '30', '-auto-alt-ref', '0', ...audio] }

@@ -21,7 +21,7 @@ let matter: NodeMatter
 
 const ffprobe = (file: string): { streams: Record<string, string | number | Record<string, string>>[] } =>
   JSON.parse(
-    execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,codec_name,width,height,nb_read_frames,pix_fmt:stream_tags', '-of', 'json', file], {
+    execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,codec_name,codec_tag_string,profile,width,height,nb_read_frames,pix_fmt:stream_tags', '-of', 'json', file], {
       encoding: 'utf8',
     }),
   )
@@ -90,6 +90,20 @@ describe('matteVideo', () => {
     const movVideo = ffprobe(mov).streams.find((s) => s.codec_type === 'video')!
     expect(movVideo).toMatchObject({ codec_name: 'prores', nb_read_frames: String(FRAMES) })
     expect(String(movVideo.pix_fmt)).toMatch(/^yuva444p/)
+    expect(movVideo).toMatchObject({ codec_tag_string: 'ap4h', profile: '4444' })
+    // ProRes keeps 16-bit alpha: the decoded alpha is the matte, within rounding.
+    const [alpha0] = rawFrames(mov, 'rgba', 4)
+    const [source0] = rawFrames(clip, 'rgb24', 3)
+    const { matte } = await matter.matte({ data: source0!, width: W, height: H, channels: 3 })
+    let sum = 0
+    let worst = 0
+    for (let i = 0; i < W * H; i++) {
+      const d = Math.abs(alpha0![i * 4 + 3]! - matte.data[i]!)
+      sum += d
+      worst = Math.max(worst, d)
+    }
+    expect(sum / (W * H)).toBeLessThan(0.5) // measured 0.31
+    expect(worst).toBeLessThanOrEqual(1)
     const mp4 = join(dir, 'green.mp4')
     await matteVideo(clip, mp4, { matter, background: '#00b140', stabilizer: { mode: 'ofd' } })
     const info = ffprobe(mp4)
