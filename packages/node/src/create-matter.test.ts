@@ -211,6 +211,15 @@ describe('pre- and post-processing shared with the idle inference worker', () =>
       // Concurrent calls: the second finds the worker busy and preprocesses alone.
       const both = await Promise.all([matter.matte(pixels), matter.matte(pixels)])
       for (const r of both) expect(Buffer.from(r.matte.data).equals(Buffer.from(expected.matte.data))).toBe(true)
+      // Calls in a row reuse one staging buffer for the rows they share (and grow it for a larger
+      // image): each must see its own rows.
+      const larger = await sharp(join(FIXTURES, 'astronaut.png')).flop().resize(1800, 1200, { fit: 'fill' }).raw().toBuffer()
+      const other = { data: new Uint8Array(larger), width: 1800, height: 1200, channels: 3 as const }
+      const expectedOther = await plain.matte(other)
+      for (const [input, want] of [[pixels, expected], [other, expectedOther], [pixels, expected], [other, expectedOther]] as const) {
+        const got = await matter.matte(input)
+        expect(Buffer.from(got.matte.data).equals(Buffer.from(want.matte.data))).toBe(true)
+      }
     } finally {
       await plain.dispose()
     }

@@ -117,6 +117,9 @@ export interface WorkerModelSession extends ModelSession {
   resizeMatte(matte: Uint8Array, from: Size, to: Size): Uint8Array | Promise<Uint8Array>
 }
 
+/** The largest staging buffer kept for shared preprocessing (bytes of source rows). */
+const MAX_STAGE = 32 * 2 ** 20
+
 interface Pending {
   resolve: (value: never) => void
   reject: (e: unknown) => void
@@ -200,16 +203,38 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
   // Tensors whose bottom rows the worker is computing, and the id of that share.
   const shared = new WeakMap<Float32Array, number>()
   let nextSlice = 0
+  // The source rows of a shared slice go through one reused SharedArrayBuffer: a fresh copy of a
+  // 1080p image's bottom half costs page faults and delays the worker's start by milliseconds.
+  // It is reused only once the run that read the last staged slice has returned.
+  let stage: Uint8Array | undefined
+  let stagedFor: number | undefined
+  const toStage = (rows: Uint8Array): Uint8Array => {
+    if (stagedFor !== undefined || rows.length > MAX_STAGE) return rows.slice()
+    if (!stage || stage.length < rows.length) stage = new Uint8Array(new SharedArrayBuffer(rows.length))
+    const view = stage.subarray(0, rows.length)
+    view.set(rows)
+    return view
+  }
   return {
     fillTensor(image: RgbImage, size: Size, out: Float32Array): Float32Array {
       // Share only with an idle worker: a busy one would make the next run wait for its share.
       if (failure || disposed || pending.size > 0) return toModelTensor(image, size, out)
-      toModelTensorShared(image, size, out, (slice) => {
-        const id = nextSlice++
-        worker.postMessage({ type: 'slice', id, slice }, [slice.rows.buffer as ArrayBuffer])
-        shared.set(out, id)
-        return true
-      })
+      toModelTensorShared(
+        image,
+        size,
+        out,
+        (slice) => {
+          const id = nextSlice++
+          const staged = slice.rows.buffer instanceof SharedArrayBuffer
+          if (staged) stagedFor = id
+          worker.postMessage({ type: 'slice', id, slice }, staged ? [] : [slice.rows.buffer as ArrayBuffer])
+          shared.set(out, id)
+          return true
+        },
+        0.5,
+        1_000_000,
+        toStage,
+      )
       return out
     },
     resizeMatte(matte: Uint8Array, from: Size, to: Size): Uint8Array | Promise<Uint8Array> {
@@ -240,8 +265,15 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
       shared.delete(data)
       if (failure) return Promise.reject(failure)
       const id = nextId++
+      // The worker has read the staged rows once this run settles (it merges the slice first).
+      const release = (): void => {
+        if (slice !== undefined && slice === stagedFor) stagedFor = undefined
+      }
       return new Promise<Float32Tensor>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (value: never) => void, reject })
+        pending.set(id, {
+          resolve: ((value: Float32Tensor) => (release(), resolve(value))) as (value: never) => void,
+          reject: (e: unknown) => (release(), reject(e)),
+        })
         worker.ref() // keep the process alive while a run is in flight
         worker.postMessage({ type: 'run', id, data, dims: [...input.dims], slice }, [data.buffer as ArrayBuffer])
       })

@@ -424,7 +424,8 @@ function linearPlanar(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y:
 /**
  * A share of {@link toModelTensor}'s work for another thread: output rows `rowStart` to `rowEnd - 1`
  * of every plane, computed from `rows` (a copy of the source rows they read, from `srcRow0` on) by
- * {@link MODEL_TENSOR_KERNEL}. Plain data, so it can be posted to a worker (transfer `rows.buffer`).
+ * {@link MODEL_TENSOR_KERNEL}. Plain data, so it can be posted to a worker (transfer `rows.buffer`,
+ * or share it when it is a `SharedArrayBuffer`).
  * Used by `@mattekit/node` to share preprocessing with its idle inference thread.
  */
 export interface TensorSlice {
@@ -466,6 +467,10 @@ export interface TensorSlice {
  * @param handOff - offered the slice; returns whether another thread computes it
  * @param share - the fraction of output rows to offer, in (0, 1)
  * @param minPixels - the least source pixels for which a split pays off
+ * @param copyRows - copies the source rows the slice reads (a view into `image.data`) to where the
+ *   other thread can read them; by default a fresh array (`rows.slice()`), which can be
+ *   transferred. A caller can copy into a reused `SharedArrayBuffer` instead and skip the
+ *   allocation and its page faults.
  * @returns the slice handed off, or `undefined` when `out` holds the whole tensor
  * @throws {@link MatteError} `INVALID_INPUT` as {@link toModelTensor}
  *
@@ -486,6 +491,7 @@ export function toModelTensorShared(
   handOff: (slice: TensorSlice) => boolean,
   share = 0.5,
   minPixels = 1_000_000,
+  copyRows: (rows: Uint8Array) => Uint8Array = (rows) => rows.slice(),
 ): TensorSlice | undefined {
   const { width: sw, height: sh, data } = image
   const plan = data instanceof Uint8Array && data.length === sw * sh * 3 ? resizePlan({ width: sw, height: sh }, size) : undefined
@@ -497,7 +503,7 @@ export function toModelTensorShared(
   const rowStart = Math.min(dh - 1, Math.max(1, Math.round(dh * (1 - share))))
   const srcRow0 = plan.y.index[plan.y.start[rowStart]!]!
   const slice: TensorSlice = {
-    rows: data.slice(srcRow0 * sw * 3),
+    rows: copyRows(data.subarray(srcRow0 * sw * 3)),
     srcRow0,
     sw,
     dw,
