@@ -27,6 +27,7 @@ export type { AreaAxis, LinearAxis } from './resample/area.js'
 export { MATTE_RESIZE_KERNEL, quantizeAlpha, resizeMatte, resizeMatteShared } from './postprocess/alpha.js'
 export type { MatteSlice } from './postprocess/alpha.js'
 export { resizeArea } from './resample/area.js'
+export { resizeBilinear } from './resample/bilinear.js'
 export { createStabilizer } from './stabilizer.js'
 export type { StabilizedFrame, Stabilizer, StabilizerMode, StabilizerOptions } from './stabilizer.js'
 export {

@@ -2,7 +2,7 @@
  * What both live compositors (WebGL2 and CPU) share: the frame sources they draw, the resolved
  * background, and their interface.
  */
-import type { Matte, Rgb } from '@mattekit/core'
+import { resizeBilinear, type Matte, type Rgb } from '@mattekit/core'
 
 /** A frame as the compositors draw it. */
 export type LiveSource = VideoFrame | HTMLVideoElement | ImageBitmap | HTMLCanvasElement | OffscreenCanvas
@@ -57,36 +57,5 @@ export interface CompositorOptions {
  * @returns the upsampled matte's bytes
  */
 export function upsampleMatte(matte: Matte, width: number, height: number, out?: Uint8Array): Uint8Array {
-  const { width: mw, height: mh, data } = matte
-  const dst = out ?? new Uint8Array(width * height)
-  const sx = mw / width
-  const sy = mh / height
-  const x0s = new Int32Array(width)
-  const x1s = new Int32Array(width)
-  const fxs = new Float32Array(width)
-  for (let x = 0; x < width; x++) {
-    const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), mw - 1)
-    const x0 = Math.floor(fx)
-    x0s[x] = x0
-    x1s[x] = Math.min(x0 + 1, mw - 1)
-    fxs[x] = fx - x0
-  }
-  for (let y = 0; y < height; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), mh - 1)
-    const y0 = Math.floor(fy)
-    const y1 = Math.min(y0 + 1, mh - 1)
-    const wy = fy - y0
-    const r0 = y0 * mw
-    const r1 = y1 * mw
-    const o = y * width
-    for (let x = 0; x < width; x++) {
-      const a = x0s[x]!
-      const b = x1s[x]!
-      const wx = fxs[x]!
-      const top = data[r0 + a]! + (data[r0 + b]! - data[r0 + a]!) * wx
-      const bottom = data[r1 + a]! + (data[r1 + b]! - data[r1 + a]!) * wx
-      dst[o + x] = Math.floor(top + (bottom - top) * wy + 0.5)
-    }
-  }
-  return dst
+  return resizeBilinear(matte.data, matte, { width, height }, 1, out)
 }
