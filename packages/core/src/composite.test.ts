@@ -101,4 +101,13 @@ describe('fitCover', () => {
     expect(out.data.every((v, i) => v === [9, 8, 7][i % 3])).toBe(true)
     expect(fitCover(image, { width: 10, height: 10 })).toBe(image)
   })
+
+  it('enlarges smoothly (bilinear), where INTER_AREA would repeat pixels in 4x4 blocks', () => {
+    // A horizontal ramp of 8 levels per pixel, covered 4x larger: neighbours differ by 2, never 8.
+    const image = testImage(16, 8, (x) => [x * 8, x * 8, x * 8])
+    const out = fitCover(image, { width: 64, height: 32 })
+    const row = Array.from({ length: 64 }, (_, x) => out.data[(10 * 64 + x) * 3]!)
+    const steps = row.slice(1).map((v, x) => v - row[x]!)
+    expect(Math.max(...steps)).toBe(2)
+  })
 })

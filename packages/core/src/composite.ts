@@ -5,6 +5,7 @@
 import { MatteError } from './errors.js'
 import type { Matte, RgbaImage, RgbImage, Size } from './image.js'
 import { resizeArea } from './resample/area.js'
+import { resizeBilinear } from './resample/bilinear.js'
 import { estimateForeground, type ForegroundOptions } from './foreground.js'
 
 /** An RGB colour as three 0-255 integers. */
@@ -137,8 +138,10 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
 }
 
 /**
- * Scales and centre-crops an image so it covers `size` exactly (CSS `object-fit: cover`), with
- * INTER_AREA resampling. Use it to prepare an image background for {@link composite}.
+ * Scales and centre-crops an image so it covers `size` exactly (CSS `object-fit: cover`). A larger
+ * image is reduced with INTER_AREA (no aliasing); a smaller one is enlarged bilinearly
+ * ({@link resizeBilinear}), since INTER_AREA enlarges by repeating pixels, in blocks. Use it to
+ * prepare an image background for {@link composite}.
  *
  * @param image - the background image
  * @param size - the size to cover (usually the input image's)
@@ -169,7 +172,9 @@ export function fitCover(image: RgbImage, size: Size): RgbImage {
       crop.set(image.data.subarray(from, from + cw * 3), y * cw * 3)
     }
   }
-  const data = resizeArea(crop, { width: cw, height: ch }, size, 3)
+  const cropSize = { width: cw, height: ch }
+  const enlarging = cw < size.width || ch < size.height
+  const data = enlarging ? resizeBilinear(crop, cropSize, size, 3) : resizeArea(crop, cropSize, size, 3)
   return { data, width: size.width, height: size.height }
 }
 
