@@ -322,7 +322,11 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stderr: str
   })
   // 'exit', not 'close': 'close' also waits for our end of the child's stdin, which stays open
   // when the child dies before we finished writing. Give stderr a moment to drain after exit.
-  return new Promise((resolvePromise) =>
+  return new Promise((resolvePromise) => {
+    // A child that never started (ENOENT) emits 'error' and no 'exit'.
+    child.on('error', () => {
+      if (child.pid === undefined) resolvePromise({ code: null, stderr })
+    })
     child.on('exit', (code, signal) => {
       const done = (): void => resolvePromise({ code: code ?? (signal ? 128 : null), stderr })
       if (!child.stderr || child.stderr.readableEnded) return done()
@@ -331,8 +335,8 @@ function exited(child: ChildProcess): Promise<{ code: number | null; stderr: str
         clearTimeout(timer)
         done()
       })
-    }),
-  )
+    })
+  })
 }
 
 /**
@@ -376,18 +380,35 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   await stat(input).catch((error: unknown) => {
     throw new MatteError('INVALID_INPUT', `Cannot read ${input}: ${(error as Error).message}`, { cause: error })
   })
-  const info = await probe(ffprobe, input, signal)
-  const encoder = encoderArgs(kind, ext, info.audioCodec)
-  const { width, height } = info
-  const background =
-    kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', info)) : undefined
-  const stabilizer = options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {})
-  const compose: ComposeOptions = { foreground: options.foreground }
-
-  const temp = tempPathFor(output)
+  const spawnError = (e: NodeJS.ErrnoException): Error =>
+    e.code === 'ENOENT' ? new MatteError('UNSUPPORTED_ENVIRONMENT', `${ffmpeg} was not found. ${INSTALL_HINT}`, { cause: e }) : e
+  // The decoder starts while ffprobe reads the header (each takes 0.1-0.2 s to start); it blocks
+  // on its pipe until frames are read, and is killed if the probe or the options fail.
   const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  const decoderExit = exited(decoder)
+  const decoderFailure = new Promise<never>((_, reject) => decoder.on('error', (e) => reject(spawnError(e))))
+  decoderFailure.catch(() => undefined)
+  let info: Probe
+  let encoder: { pixFmt: string; args: string[] }
+  let background: Background | undefined
+  let stabilizer: ReturnType<typeof createStabilizer> | undefined
+  try {
+    info = await probe(ffprobe, input, signal)
+    encoder = encoderArgs(kind, ext, info.audioCodec)
+    background =
+      kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', info)) : undefined
+    stabilizer = options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {})
+  } catch (error) {
+    decoder.kill('SIGKILL')
+    await decoderExit
+    throw error
+  }
+  const { width, height } = info
+  const compose: ComposeOptions = { foreground: options.foreground }
+
+  const temp = tempPathFor(output)
   const encoderProcess = spawn(
     ffmpeg,
     [
@@ -398,14 +419,8 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   )
-  const spawnFailure = new Promise<never>((_, reject) => {
-    const onError = (e: NodeJS.ErrnoException): void =>
-      reject(e.code === 'ENOENT' ? new MatteError('UNSUPPORTED_ENVIRONMENT', `${ffmpeg} was not found. ${INSTALL_HINT}`, { cause: e }) : e)
-    decoder.on('error', onError)
-    encoderProcess.on('error', onError)
-  })
+  const spawnFailure = Promise.race([decoderFailure, new Promise<never>((_, reject) => encoderProcess.on('error', (e) => reject(spawnError(e))))])
   spawnFailure.catch(() => undefined)
-  const decoderExit = exited(decoder)
   const encoderExit = exited(encoderProcess)
   let finishing = false
   // The encoder must not exit before we close its input: if it does, stop at once.

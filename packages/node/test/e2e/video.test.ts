@@ -3,7 +3,7 @@
  * (lossless FFV1), abort and missing ffmpeg.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { blur, createStabilizer, defaultBlurRadius, resizeMatte } from '@mattekit/core'
@@ -163,5 +163,18 @@ describe('matteVideo', () => {
     await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, output: 'alpha' })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(matteVideo(clip, clip, { matter })).rejects.toMatchObject({ code: 'OUTPUT' })
     expect(existsSync(join(dir, 'x.mp4')) || existsSync(join(dir, 'y.mp4')) || existsSync(join(dir, 'z.mp4'))).toBe(false)
+    // The decoder starts beside ffprobe: each failure above must have stopped it (no process whose
+    // command line names this test's files is left).
+    const left = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .filter((pid) => {
+        try {
+          const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          return cmd.includes(dir) || cmd.includes(join(FIXTURES, 'bad', 'text.png'))
+        } catch {
+          return false // gone meanwhile
+        }
+      })
+    expect(left).toEqual([])
   })
 })
