@@ -227,6 +227,8 @@ class FrameReader {
       this.failure = e
       this.wake?.()
     })
+    // Already over (nothing more will come): report the end rather than wait for it.
+    if ((stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) this.ended = true
   }
 
   /** The next frame, or `undefined` at the end of the stream. */
@@ -387,6 +389,11 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // Until the frame reader takes over, a 'readable' listener marks the decoder's output as read:
+  // Node discards the output of a child that exits before anyone reads it, and a short clip can
+  // be decoded whole during the probe. It reads only up to the stream's buffer size meanwhile.
+  const hold = (): void => undefined
+  decoder.stdout!.on('readable', hold)
   const decoderExit = exited(decoder)
   const decoderFailure = new Promise<never>((_, reject) => decoder.on('error', (e) => reject(spawnError(e))))
   decoderFailure.catch(() => undefined)
@@ -440,6 +447,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
 
   let frames = 0
   try {
+    decoder.stdout!.off('readable', hold)
     const reader = new FrameReader(decoder.stdout!, width * height * 3)
     interface Frame {
       readonly rgb: Uint8Array

@@ -3,7 +3,7 @@
  * (lossless FFV1), abort and missing ffmpeg.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { blur, createStabilizer, defaultBlurRadius, resizeMatte } from '@mattekit/core'
@@ -153,6 +153,24 @@ describe('matteVideo', () => {
     await expect(job).rejects.toMatchObject({ code: 'ABORTED' })
     expect(readdirSync(dir).filter((f) => f.includes('aborted'))).toEqual([])
   })
+
+  it('a clip decoded whole before the probe returns keeps all its frames', async () => {
+    // The decoder starts beside ffprobe. With an ffprobe that takes a second, the real decoder
+    // finishes this short clip and exits before any frame is read: every frame must still arrive.
+    const bin = join(dir, 'slow-probe')
+    mkdirSync(bin)
+    const real = (name: string): string => execFileSync('which', [name], { encoding: 'utf8' }).trim()
+    symlinkSync(real('ffmpeg'), join(bin, 'ffmpeg'))
+    writeFileSync(join(bin, 'ffprobe'), `#!/bin/sh\nsleep 1\nexec ${real('ffprobe')} "$@"\n`)
+    chmodSync(join(bin, 'ffprobe'), 0o755)
+    // 4 frames of 64x48 RGB (37 KB): small enough for the pipe, so the decoder does not wait.
+    const short = join(dir, 'short.mp4')
+    execFileSync('ffmpeg', ['-v', 'error', '-i', clip, '-vf', 'scale=64:48', '-frames:v', '4', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-an', short])
+    const out = join(dir, 'short-out.mp4')
+    const result = await matteVideo(short, out, { matter, output: 'matte', ffmpegPath: join(bin, 'ffmpeg') })
+    expect(result.frames).toBe(4)
+    expect(ffprobe(out).streams.find((s) => s.codec_type === 'video')).toMatchObject({ nb_read_frames: '4' })
+  }, 30_000)
 
   it('typed errors: missing ffmpeg, not a video, alpha into MP4, output onto the input', async () => {
     await expect(matteVideo(clip, join(dir, 'x.mp4'), { matter, ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
