@@ -227,8 +227,10 @@ class FrameReader {
       this.failure = e
       this.wake?.()
     })
-    // Already over (nothing more will come): report the end rather than wait for it.
-    if ((stream as NodeJS.ReadableStream & { readableEnded?: boolean }).readableEnded) this.ended = true
+    // Already over (nothing more will come): report the end or the error rather than wait for it.
+    const state = stream as NodeJS.ReadableStream & { readableEnded?: boolean; errored?: Error | null }
+    if (state.errored) this.failure = state.errored
+    else if (state.readableEnded) this.ended = true
   }
 
   /** The next frame, or `undefined` at the end of the stream. */
@@ -394,6 +396,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   // be decoded whole during the probe. It reads only up to the stream's buffer size meanwhile.
   const hold = (): void => undefined
   decoder.stdout!.on('readable', hold)
+  decoder.stdout!.on('error', hold) // recorded by the stream (stream.errored); the frame reader reports it
   const decoderExit = exited(decoder)
   const decoderFailure = new Promise<never>((_, reject) => decoder.on('error', (e) => reject(spawnError(e))))
   decoderFailure.catch(() => undefined)
@@ -402,7 +405,9 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   let background: Background | undefined
   let stabilizer: ReturnType<typeof createStabilizer> | undefined
   try {
-    info = await probe(ffprobe, input, signal)
+    // A decoder that could not start (ffmpeg missing while ffprobe is there) fails the call as such.
+    info = await Promise.race([probe(ffprobe, input, signal), decoderFailure])
+    if (decoder.pid === undefined) await decoderFailure
     encoder = encoderArgs(kind, ext, info.audioCodec)
     background =
       kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', info)) : undefined
@@ -410,6 +415,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   } catch (error) {
     decoder.kill('SIGKILL')
     await decoderExit
+    if (signal?.aborted) throw abortError(signal)
     throw error
   }
   const { width, height } = info
@@ -448,6 +454,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   let frames = 0
   try {
     decoder.stdout!.off('readable', hold)
+    decoder.stdout!.off('error', hold)
     const reader = new FrameReader(decoder.stdout!, width * height * 3)
     interface Frame {
       readonly rgb: Uint8Array

@@ -177,6 +177,15 @@ describe('matteVideo', () => {
       code: 'UNSUPPORTED_ENVIRONMENT',
       message: expect.stringContaining('apt-get install ffmpeg'),
     })
+    // ffprobe present, ffmpeg missing: the decoder, started beside the probe, cannot start.
+    const probeOnly = join(dir, 'probe-only')
+    mkdirSync(probeOnly)
+    symlinkSync(execFileSync('which', ['ffprobe'], { encoding: 'utf8' }).trim(), join(probeOnly, 'ffprobe'))
+    await expect(matteVideo(clip, join(dir, 'x.mp4'), { matter, ffmpegPath: join(probeOnly, 'ffmpeg') })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_ENVIRONMENT',
+    })
+    // Cancelled while ffprobe runs: ABORTED, not a read error.
+    await expect(matteVideo(clip, join(dir, 'x.mp4'), { matter, signal: AbortSignal.timeout(5) })).rejects.toMatchObject({ code: 'ABORTED' })
     await expect(matteVideo(join(FIXTURES, 'bad', 'text.png'), join(dir, 'y.mp4'), { matter })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, output: 'alpha' })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(matteVideo(clip, clip, { matter })).rejects.toMatchObject({ code: 'OUTPUT' })
