@@ -183,8 +183,8 @@ function encoderArgs(kind: VideoOutputKind, ext: string, audioCodec: string | un
     if (ext === '.mov') {
       // ProRes 4444 (ap4h) with 16-bit alpha. prores_ks at a fixed finest quantiser (qscale 1) costs
       // about 38 ms of CPU per 720p frame against prores_aw's 46 (and 140 for prores_ks's own rate
-      // control), with the same alpha and better colour (PSNR 63.2 against 59.9 dB on the bench
-      // clip), for files about 10% larger.
+      // control), with the same alpha and better colour (PSNR 62.0 against 58.7 dB on 720p with a
+      // soft alpha), for files about 9% larger (docs/video.md).
       return { pixFmt: 'rgba', args: ['-c:v', 'prores_ks', '-profile:v', '4', '-qscale:v', '1', '-pix_fmt', 'yuva444p10le', ...audio] }
     }
     if (webm) {
@@ -400,24 +400,23 @@ export async function matteVideo(input: string, output: string, options: MatteVi
   const decoderExit = exited(decoder)
   const decoderFailure = new Promise<never>((_, reject) => decoder.on('error', (e) => reject(spawnError(e))))
   decoderFailure.catch(() => undefined)
-  let info: Probe
-  let encoder: { pixFmt: string; args: string[] }
-  let background: Background | undefined
-  let stabilizer: ReturnType<typeof createStabilizer> | undefined
-  try {
+  const setUp = async () => {
     // A decoder that could not start (ffmpeg missing while ffprobe is there) fails the call as such.
-    info = await Promise.race([probe(ffprobe, input, signal), decoderFailure])
+    const probed = await Promise.race([probe(ffprobe, input, signal), decoderFailure])
     if (decoder.pid === undefined) await decoderFailure
-    encoder = encoderArgs(kind, ext, info.audioCodec)
-    background =
-      kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', info)) : undefined
-    stabilizer = options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {})
-  } catch (error) {
+    return {
+      info: probed,
+      encoder: encoderArgs(kind, ext, probed.audioCodec),
+      background:
+        kind === 'composite' ? (typeof options.background === 'object' ? options.background : await resolveBackground(options.background ?? 'blur', probed)) : undefined,
+      stabilizer: options.stabilizer === false ? undefined : createStabilizer(options.stabilizer ?? {}),
+    }
+  }
+  const { info, encoder, background, stabilizer } = await setUp().catch(async (error: unknown) => {
     decoder.kill('SIGKILL')
     await decoderExit
-    if (signal?.aborted) throw abortError(signal)
-    throw error
-  }
+    throw signal?.aborted ? abortError(signal) : error
+  })
   const { width, height } = info
   const compose: ComposeOptions = { foreground: options.foreground }
 
