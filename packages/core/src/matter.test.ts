@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { isMatteError } from './errors.js'
 import { createMatterCore } from './matter.js'
+import type { Float32Tensor, RunResult } from './session.js'
 import { FakeSession, fakePlatform, testImage } from './testing/fake-session.js'
 
 describe('createMatterCore', () => {
@@ -109,6 +110,64 @@ describe('createMatterCore', () => {
       expect(r.matte.width).toBe(96 + i * 32)
       expect(Math.abs(r.matte.data[0]! - i * 30)).toBeLessThanOrEqual(1)
     })
+  })
+})
+
+describe('createMatterCore input tensors', () => {
+  /** A session that records the arrays it is given and, like a worker, hands each one back. */
+  class HandBackSession extends FakeSession {
+    readonly seen: Float32Array[] = []
+    handBack = true
+    override async run(input: Float32Tensor): Promise<RunResult> {
+      this.seen.push(input.data)
+      const out = await super.run(input)
+      return this.handBack ? { ...out, input: input.data } : out
+    }
+  }
+  // Sizes the official rule keeps as they are (multiples of 32, short side 512). Identity is
+  // compared with `===`: a failing toBe on two large arrays would make vitest diff them for minutes.
+  const kept = (w: number, h = 512, red = 0) => testImage(w, h, () => [red, 0, 0])
+
+  it('reuses a tensor the session hands back, for the next input of the same length', async () => {
+    const session = new HandBackSession()
+    const matter = createMatterCore(fakePlatform(session))
+    const a = await matter.matte(kept(512))
+    const b = await matter.matte(kept(512, 512, 200))
+    expect(session.seen[1] === session.seen[0]).toBe(true)
+    // The reused tensor was fully rewritten: each result is its own image's.
+    expect(a.matte.data[0]).toBe(0)
+    expect(Math.abs(b.matte.data[0]! - 200)).toBeLessThanOrEqual(1)
+    // 1024x512 and 512x1024 have one tensor length: the same array serves both shapes.
+    await matter.matte(kept(1024))
+    await matter.matte(kept(512, 1024))
+    expect(session.seen[3] === session.seen[2]).toBe(true)
+    expect(session.lastDims).toEqual([1, 3, 1024, 512])
+  })
+
+  it('allocates afresh when the session keeps the tensor (transferred, not handed back)', async () => {
+    const session = new HandBackSession()
+    session.handBack = false
+    const matter = createMatterCore(fakePlatform(session))
+    await matter.matte(kept(512))
+    // Detach it, as a transfer to a worker does.
+    structuredClone(session.seen[0]!.buffer, { transfer: [session.seen[0]!.buffer as ArrayBuffer] })
+    await matter.matte(kept(512))
+    expect(session.seen[1] === session.seen[0]).toBe(false)
+    expect(session.seen[1]!.length).toBe(3 * 512 * 512)
+  })
+
+  it('keeps at most four tensors in all, the most recent, whatever their sizes', async () => {
+    const session = new HandBackSession()
+    const matter = createMatterCore(fakePlatform(session))
+    const widths = [512, 544, 576, 608, 640, 672]
+    await Promise.all(widths.map((w) => matter.matte(kept(w))))
+    // Six came back at once and the last four were kept; newest first, each later call takes its
+    // own size's tensor if kept and hands it back, and the two dropped sizes allocate.
+    const latest = [...widths].reverse()
+    for (const w of latest) await matter.matte(kept(w))
+    const again = session.seen.slice(widths.length)
+    const reused = latest.filter((_, i) => session.seen.indexOf(again[i]!) < widths.length)
+    expect(reused).toEqual([672, 640, 608, 576])
   })
 })
 

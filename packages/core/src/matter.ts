@@ -110,25 +110,29 @@ export interface MatterPlatform<TInput> {
   readonly resizeMatte?: (matte: Uint8Array, from: Size, to: Size) => Uint8Array | Promise<Uint8Array>
 }
 
-/** Keeps a few input tensors per model size so steady-state calls allocate no tensor. */
+/**
+ * Keeps the last few input tensors, of any size, so that steady-state calls allocate none (a fresh
+ * 5.5 MB tensor for 896x512 costs about 2 ms in page faults). Bounded in count, not per size: a
+ * batch of photos of many shapes holds at most {@link TensorPool.MAX} tensors.
+ */
 class TensorPool {
-  private readonly free = new Map<string, Float32Array[]>()
+  static readonly MAX = 4
+  private free: Float32Array[] = []
 
   take(size: Size): Float32Array {
-    const list = this.free.get(`${size.width}x${size.height}`)
-    return list?.pop() ?? new Float32Array(3 * size.width * size.height)
+    const n = 3 * size.width * size.height
+    const i = this.free.findIndex((t) => t.length === n)
+    return i < 0 ? new Float32Array(n) : this.free.splice(i, 1)[0]!
   }
 
-  give(size: Size, tensor: Float32Array): void {
-    if (tensor.length === 0) return // detached: a session took it by transfer (e.g. to a worker)
-    const key = `${size.width}x${size.height}`
-    const list = this.free.get(key) ?? []
-    if (list.length < 2) list.push(tensor)
-    this.free.set(key, list)
+  give(tensor: Float32Array): void {
+    if (tensor.length === 0) return // detached: a session took it by transfer and did not hand it back
+    this.free.push(tensor)
+    if (this.free.length > TensorPool.MAX) this.free.shift()
   }
 
   clear(): void {
-    this.free.clear()
+    this.free = []
   }
 }
 
@@ -182,7 +186,7 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
               `expected ${expected}. Is this a MODNet model ([N,1,H,W] output)?`,
           )
         }
-        return out.data
+        return out
       },
       (error: unknown) => {
         if (error instanceof MatteError) throw error
@@ -193,13 +197,14 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
     )
     // The tensor goes back to the pool only once the runtime is done reading it, even when the
     // caller stopped waiting (abort); dispose() waits for the same promise.
+    // A session that moved the tensor (a transfer to a worker) may hand it back with the result.
     const settled = run.then(
-      () => pool.give(size, tensor),
-      () => pool.give(size, tensor),
+      (out) => pool.give(out.input ?? tensor),
+      () => pool.give(tensor),
     )
     inflight.add(settled)
     void settled.finally(() => inflight.delete(settled))
-    return raceAbort(run, signal)
+    return raceAbort(run.then((out) => out.data), signal)
   }
 
   const matter: Matter<TInput> = {

@@ -12,6 +12,20 @@ export interface Float32Tensor {
   readonly dims: readonly number[]
 }
 
+/**
+ * What {@link ModelSession.run} returns: the alpha tensor, and the input's data when the session
+ * moved it (e.g. transferred it to a worker thread) and hands it back for reuse.
+ */
+export interface RunResult extends Float32Tensor {
+  /**
+   * The run's input data, intact and no longer used by the session, for a session that took it
+   * over (a transfer to a worker leaves the caller's array empty): core reuses it for a later
+   * input of the same length instead of allocating one. Omitted by sessions that only read the
+   * caller's array.
+   */
+  readonly input?: Float32Array
+}
+
 /** Per-run options passed to {@link ModelSession.run}. */
 export interface RunOptions {
   /** Aborts the run where the runtime allows it (at least, the result is discarded). */
@@ -26,7 +40,7 @@ export interface RunOptions {
  */
 export interface ModelSession {
   /** Runs the model on one NCHW tensor and returns the NCHW alpha tensor. */
-  run(input: Float32Tensor, options?: RunOptions): Promise<Float32Tensor>
+  run(input: Float32Tensor, options?: RunOptions): Promise<RunResult>
   /** Releases the runtime session. Idempotent. */
   dispose(): Promise<void>
 }

@@ -18,6 +18,7 @@ import {
   type Float32Tensor,
   type ModelSession,
   type RgbImage,
+  type RunResult,
   type Size,
 } from '@mattekit/core'
 import { spinningConfig, type NodeSessionOptions } from './ort-session.js'
@@ -79,7 +80,9 @@ parentPort.on('message', async (msg) => {
       const out = await session.run({ input: new ort.Tensor('float32', msg.data, msg.dims) })
       const t = out.output
       const data = t.data
-      parentPort.postMessage({ type: 'result', id: msg.id, data, dims: t.dims }, [data.buffer])
+      // The input goes back too (read, no longer needed here): the caller reuses it for a later
+      // frame instead of allocating and page-faulting a fresh tensor for every call.
+      parentPort.postMessage({ type: 'result', id: msg.id, data, dims: t.dims, input: msg.data }, [data.buffer, msg.data.buffer])
     } catch (e) {
       parentPort.postMessage({ type: 'error', id: msg.id, message: String(e && e.message || e) })
     }
@@ -190,12 +193,12 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
   }
 
   worker.unref()
-  worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; rows?: Uint8Array; message?: string }) => {
+  worker.on('message', (msg: { type: string; id: number; data?: Float32Array; dims?: number[]; input?: Float32Array; rows?: Uint8Array; message?: string }) => {
     const p = pending.get(msg.id)
     if (!p) return
     pending.delete(msg.id)
     if (pending.size === 0) worker.unref()
-    if (msg.type === 'result') p.resolve({ data: msg.data!, dims: msg.dims! } as never)
+    if (msg.type === 'result') p.resolve({ data: msg.data!, dims: msg.dims!, input: msg.input } as never)
     else if (msg.type === 'rows') p.resolve(msg.rows as never)
     else p.reject(new Error(msg.message))
   })
@@ -259,7 +262,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
         () => resizeMatte(matte, from, to, out),
       )
     },
-    run(input: Float32Tensor): Promise<Float32Tensor> {
+    run(input: Float32Tensor): Promise<RunResult> {
       const data = input.data
       const slice = shared.get(data)
       shared.delete(data)
@@ -269,9 +272,9 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
       const release = (): void => {
         if (slice !== undefined && slice === stagedFor) stagedFor = undefined
       }
-      return new Promise<Float32Tensor>((resolve, reject) => {
+      return new Promise<RunResult>((resolve, reject) => {
         pending.set(id, {
-          resolve: ((value: Float32Tensor) => (release(), resolve(value))) as (value: never) => void,
+          resolve: ((value: RunResult) => (release(), resolve(value))) as (value: never) => void,
           reject: (e: unknown) => (release(), reject(e)),
         })
         worker.ref() // keep the process alive while a run is in flight

@@ -4,7 +4,7 @@
  * sessions (each in its own worker thread, with its share of the cores) and spread the runs.
  */
 import { availableParallelism } from 'node:os'
-import { abortError, type Float32Tensor, type ModelSession, type RunOptions } from '@mattekit/core'
+import { abortError, type Float32Tensor, type ModelSession, type RunOptions, type RunResult } from '@mattekit/core'
 
 /** Cores one session uses well before another session pays off more. */
 const CORES_PER_SESSION = 4
@@ -67,11 +67,11 @@ export function poolSessions(sessions: readonly ModelSession[]): ModelSession {
   interface Queued {
     readonly input: Float32Tensor
     readonly options: RunOptions | undefined
-    readonly resolve: (out: Float32Tensor) => void
+    readonly resolve: (out: RunResult) => void
     readonly reject: (error: unknown) => void
   }
   const queue: Queued[] = []
-  const start = (index: number, job: Queued): Promise<Float32Tensor> => {
+  const start = (index: number, job: Queued): Promise<RunResult> => {
     try {
       return sessions[index]!.run(job.input, job.options)
     } catch (error) {
@@ -91,8 +91,8 @@ export function poolSessions(sessions: readonly ModelSession[]): ModelSession {
     })
   }
   return {
-    run(input: Float32Tensor, options?: RunOptions): Promise<Float32Tensor> {
-      return new Promise<Float32Tensor>((resolve, reject) => {
+    run(input: Float32Tensor, options?: RunOptions): Promise<RunResult> {
+      return new Promise<RunResult>((resolve, reject) => {
         const job = { input, options, resolve, reject }
         const free = idle.shift()
         if (free === undefined) queue.push(job)
