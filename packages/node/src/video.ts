@@ -9,20 +9,18 @@ import {
   MatteError,
   abortError,
   composite,
+  compositeScaled,
   createStabilizer,
   cutout,
-  defaultBlurRadius,
   isMatteError,
-  resizeBilinear,
+  reducedBlur,
   resizeMatte,
   throwIfAborted,
   type Background,
   type ComposeOptions,
   type Matte,
-  type RgbImage,
   type StabilizerOptions,
 } from '@mattekit/core'
-import sharp from 'sharp'
 import type { NodeMatter } from './create-matter.js'
 import { resolveBackground } from './encode.js'
 import { tempPathFor } from './fs-atomic.js'
@@ -258,38 +256,6 @@ class FrameReader {
   }
 }
 
-/**
- * The `blur` background of one frame: libvips (on libuv's thread pool) shrinks the frame (by up to
- * 8 for large radii) and blurs it with the Gaussian that core's three box passes of `radius`
- * approximate (sigma = sqrt(r (r + 1))) scaled to that size; core's bilinear resampler enlarges it
- * back. Core's full-size `blur` costs about 90 ms of main-thread CPU per 720p frame; this costs
- * about 18 ms of CPU, and differs from it by 3 to 4 levels on average (a blur of that radius has
- * no detail the smaller size would lose; the e2e test bounds the difference and checks that the
- * enlargement leaves no blocks).
- *
- * @internal exported for the tests
- */
-export async function blurredFrame(rgb: Uint8Array, width: number, height: number, radius: number | undefined): Promise<RgbImage> {
-  const r = Math.round(radius ?? defaultBlurRadius(width, height))
-  if (!(r > 0)) return { data: rgb, width, height }
-  const sigma = Math.sqrt(r * (r + 1))
-  // Shrunk by sigma / 2 up to 4, and by sigma / 3 up to 8 (the default radius from 720p up): the
-  // bilinear enlargement keeps such a blur smooth.
-  const f = Math.max(1, Math.min(4, Math.floor(sigma / 2)), Math.min(8, Math.floor(sigma / 3)))
-  const sw = Math.max(1, Math.round(width / f))
-  const sh = Math.max(1, Math.round(height / f))
-  const small = await sharp(rgb, { raw: { width, height, channels: 3 } })
-    .resize(sw, sh, { fit: 'fill' })
-    .blur(Math.max(0.3, sigma / f))
-    .raw()
-    .toBuffer()
-  const data = new Uint8Array(small.buffer, small.byteOffset, small.byteLength)
-  // Enlarged back bilinearly by core (half-pixel centres, as a GPU would): about 12 ms of CPU per
-  // 720p frame, against 14 ms for libvips' linear enlarge. Not INTER_AREA: it enlarges by an
-  // integer factor by repeating pixels, which left 4x4 blocks with steps of up to 14 levels.
-  return { data: f === 1 ? data : resizeBilinear(data, { width: sw, height: sh }, { width, height }, 3), width, height }
-}
-
 /** Writes a frame to the encoder, honouring back-pressure; rejects if the encoder goes away. */
 function write(stream: NodeJS.WritableStream & { destroyed?: boolean }, data: Uint8Array): Promise<void> {
   return new Promise((resolvePromise, reject) => {
@@ -457,9 +423,10 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     const reader = new FrameReader(decoder.stdout!, width * height * 3)
     interface Frame {
       readonly rgb: Uint8Array
-      /** The blurred background, computed off the main thread while the model runs. */
-      readonly background?: Promise<RgbImage>
     }
+    // The blur background is made at a reduced size (core's reducedBlur: 4-7 ms of CPU per 720p
+    // frame, within a level of the full-size blur on average) and enlarged while compositing.
+    const blurRadius = background?.type === 'blur' ? background.radius : undefined
     const emit = async (small: Matte, frame: Frame): Promise<void> => {
       const image = { data: frame.rgb, width, height }
       // The model's matte (stabilised at that size, as the live path does) back to the frame's size.
@@ -467,7 +434,8 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       let out: Uint8Array
       if (kind === 'matte') out = matte.data
       else if (kind === 'alpha') out = cutout(image, matte, compose).data
-      else out = composite(image, matte, frame.background ? { type: 'image', image: await frame.background } : background!, compose).data
+      else if (background!.type === 'blur') out = compositeScaled(image, matte, reducedBlur(image, blurRadius), compose).data
+      else out = composite(image, matte, background!, compose).data
       await Promise.race([write(encoderProcess.stdin!, out), spawnFailure, encoderDied])
       frames++
       const elapsedMs = Date.now() - started
@@ -487,16 +455,14 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       if (ready) await emit(ready.matte, held.shift()!)
     }
     // Frames in flight: while the model runs on one (in its worker thread), the next one is
-    // decoded and preprocessed, the previous one composited and encoded, and blurred backgrounds
-    // are made on libuv's pool. Order is kept; at most PIPELINE_DEPTH frames are held.
-    const blurBackground = background?.type === 'blur' ? background : undefined
+    // decoded and preprocessed, and the previous one composited and encoded. Order is kept; at
+    // most PIPELINE_DEPTH frames are held.
     const inflight: Promise<{ matte: Matte; frame: Frame }>[] = []
     for (;;) {
       const rgb = await Promise.race([reader.next(), spawnFailure])
       if (!rgb) break
       throwIfAborted(signal)
-      const frame: Frame = { rgb, background: blurBackground && blurredFrame(rgb, width, height, blurBackground.radius) }
-      frame.background?.catch(() => undefined) // awaited in emit()
+      const frame: Frame = { rgb }
       const pending = matter.matte({ data: rgb, width, height, channels: 3 }, { signal, matteSize: 'model' }).then((r) => ({ matte: r.matte, frame }))
       pending.catch(() => undefined) // awaited below, in order
       inflight.push(pending)
