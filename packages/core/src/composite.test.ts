@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { blur, composite, compositeScaled, cutout, fitCover, parseColor, reducedBlur } from './composite.js'
 import { resizeBilinear } from './resample/bilinear.js'
+import { mulberry32 } from './testing/prng.js'
 import { testImage } from './testing/fake-session.js'
 
 const matteOf = (w: number, h: number, f: (x: number, y: number) => number) => {
@@ -75,18 +76,6 @@ describe('blur', () => {
   })
 })
 
-/** Deterministic noise: a mulberry32 stream. */
-function noise(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
-}
-
 /** blur's definition, written the plain way: three box passes per axis, each line walked in turn. */
 function referenceBlur(src: Uint8Array, w: number, h: number, r: number): Uint8Array {
   const a = Uint8Array.from(src)
@@ -118,8 +107,8 @@ describe('blur against its definition', () => {
     [37, 23, 30], // a window wider than the image: edges clamp
     [1, 9, 2],
   ])('%ix%i, radius %i: bit-identical to the plain three-pass box blur', (w, h, r) => {
-    const rnd = noise(w * 1000 + r)
-    const image = { data: Uint8Array.from({ length: w * h * 3 }, () => Math.floor(rnd() * 256)), width: w, height: h }
+    const rnd = mulberry32(w * 1000 + r)
+    const image = { data: Uint8Array.from({ length: w * h * 3 }, () => rnd() & 255), width: w, height: h }
     expect(Array.from(blur(image, r).data)).toEqual(Array.from(referenceBlur(image.data, w, h, r)))
   })
 })
@@ -128,11 +117,11 @@ describe('reducedBlur', () => {
   // A photo-like test image: smooth shading, an edge and some noise.
   const W = 256
   const H = 144
-  const rnd = noise(7)
+  const rnd = mulberry32(7)
   const image = testImage(W, H, (x, y) => {
     const shade = 128 + 60 * Math.sin(x / 17) * Math.cos(y / 11)
     const edge = x > 100 && x < 160 && y > 40 ? 70 : 0
-    const v = (k: number): number => Math.max(0, Math.min(255, Math.round(shade + edge + k + (rnd() - 0.5) * 30)))
+    const v = (k: number): number => Math.max(0, Math.min(255, Math.round(shade + edge + k + (rnd() / 2 ** 32 - 0.5) * 30)))
     return [v(0), v(-20), v(25)]
   })
 
@@ -173,8 +162,8 @@ describe('compositeScaled', () => {
     [160, 90, 20, 12],
     [5, 5, 1, 1],
   ])('%ix%i over a %ix%i background: bit-identical to composite over resizeBilinear', (w, h, bw, bh) => {
-    const rnd = noise(w + bw)
-    const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256))
+    const rnd = mulberry32(w + bw)
+    const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rnd() & 255)
     const image = { data: bytes(w * h * 3), width: w, height: h }
     const matte = { data: bytes(w * h), width: w, height: h }
     const background = { data: bytes(bw * bh * 3), width: bw, height: bh }
