@@ -81,6 +81,11 @@ try {
       bareMinMs: round(Math.min(...bareMs)),
       mattekitMinMs: round(Math.min(...e2eMs)),
       ratioOfMins: round(Math.min(...e2eMs) / Math.min(...bareMs), 3),
+      // Diagnostics against run-to-run drift of the model itself (both sides' runs move by up to
+      // 9% between processes here): the median of each round's own ratio, and the pipeline's cost
+      // alone (end to end less MatteKit's own model stage, per round) over the bare median.
+      pairedRatio: round(median(e2eMs.map((v, i) => v / bareMs[i]!)), 3),
+      pipelineRatio: round(1 + median(e2eMs.map((v, i) => v - stages.inference![i]!)) / bareMedian, 3),
       stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, round(median(v))])),
     })
   }
@@ -96,12 +101,12 @@ try {
     rows,
   }
   console.log('\nMatteKit (file -> alpha PNG on disk) vs bare onnxruntime-node session.run, medians in ms\n')
-  console.log('| input | model input | bare run | MatteKit e2e | ratio | ratio of best runs | decode | pre | infer | post | encode | write |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  console.log('| input | model input | bare run | MatteKit e2e | ratio | ratio of best runs | paired ratio | 1 + pipeline / bare | decode | pre | infer | post | encode | write |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const r of rows) {
     const s = r.stagesMs
     console.log(
-      `| ${r.input} | ${r.modelInput} | ${r.bareMs} | ${r.mattekitMs} | ${r.ratio}x | ${r.ratioOfMins}x | ${s.decode} | ${s.preprocess} | ${s.inference} | ${s.postprocess} | ${s.encode} | ${s.write} |`,
+      `| ${r.input} | ${r.modelInput} | ${r.bareMs} | ${r.mattekitMs} | ${r.ratio}x | ${r.ratioOfMins}x | ${r.pairedRatio}x | ${r.pipelineRatio}x | ${s.decode} | ${s.preprocess} | ${s.inference} | ${s.postprocess} | ${s.encode} | ${s.write} |`,
     )
   }
   console.log(`\npeak RSS ${report.peakRssMB} MB; ${report.machine.cpus} CPUs (${report.machine.model}); node ${report.machine.node}`)
