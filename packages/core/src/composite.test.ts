@@ -113,6 +113,13 @@ describe('blur against its definition', () => {
   })
 })
 
+describe('blur with a huge radius', () => {
+  it('keeps a flat image flat (column sums past 2^31 stay exact)', () => {
+    const image = { data: new Uint8Array([255, 255, 255, 255, 255, 255]), width: 1, height: 2 }
+    expect(Array.from(blur(image, 5e6).data)).toEqual([255, 255, 255, 255, 255, 255])
+  })
+})
+
 describe('reducedBlur', () => {
   // A photo-like test image: smooth shading, an edge and some noise.
   const W = 256

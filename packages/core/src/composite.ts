@@ -343,7 +343,7 @@ function boxRadii(variance: number): [number, number, number] {
 /** Three box passes per axis, in place; `radii` per pass. */
 function boxBlur(a: Uint8Array, w: number, h: number, radii: readonly [number, number, number]): void {
   const b = new Uint8Array(a.length)
-  const sums = new Int32Array(w * 3)
+  const sums = new Float64Array(w * 3) // exact integers; 255 (2r + 1) passes int32 for r above 4 million
   for (const r of radii) {
     boxRows(a, b, w, h, r)
     boxColumns(b, a, w, h, r, sums)
@@ -374,7 +374,7 @@ function boxRows(src: Uint8Array, dst: Uint8Array, w: number, h: number, r: numb
  * at a time with a running sum per column: memory is read in order (walking a column of a 720p
  * frame touches a new cache line per sample, which made the pass four times slower).
  */
-function boxColumns(src: Uint8Array, dst: Uint8Array, w: number, h: number, r: number, sums: Int32Array): void {
+function boxColumns(src: Uint8Array, dst: Uint8Array, w: number, h: number, r: number, sums: Float64Array): void {
   const win = 2 * r + 1
   const half = win >> 1
   const last = h - 1
@@ -393,7 +393,7 @@ function boxColumns(src: Uint8Array, dst: Uint8Array, w: number, h: number, r: n
   }
 }
 
-function addRow(sums: Int32Array, src: Uint8Array, base: number, rowLen: number): void {
+function addRow(sums: Float64Array, src: Uint8Array, base: number, rowLen: number): void {
   for (let i = 0; i < rowLen; i++) sums[i]! += src[base + i]!
 }
 

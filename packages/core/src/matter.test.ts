@@ -144,6 +144,25 @@ describe('createMatterCore input tensors', () => {
     expect(session.lastDims).toEqual([1, 3, 1024, 512])
   })
 
+  it('pools a handed-back tensor even when the output is refused (wrong length)', async () => {
+    // Like the worker: the caller's array is emptied by a transfer and a new one comes back.
+    class WrongOutput extends HandBackSession {
+      readonly returned: Float32Array[] = []
+      override async run(input: Float32Tensor): Promise<RunResult> {
+        const out = await super.run(input)
+        const moved = new Float32Array(structuredClone(input.data.buffer, { transfer: [input.data.buffer as ArrayBuffer] }))
+        this.returned.push(moved)
+        return { data: out.data.subarray(1), dims: out.dims, input: moved }
+      }
+    }
+    const session = new WrongOutput()
+    const matter = createMatterCore(fakePlatform(session))
+    await expect(matter.matte(kept(512))).rejects.toMatchObject({ code: 'INFERENCE' })
+    await expect(matter.matte(kept(512))).rejects.toMatchObject({ code: 'INFERENCE' })
+    expect(session.seen[0]!.length).toBe(0) // moved
+    expect(session.seen[1] === session.returned[0]).toBe(true)
+  })
+
   it('allocates afresh when the session keeps the tensor (transferred, not handed back)', async () => {
     const session = new HandBackSession()
     session.handBack = false

@@ -176,7 +176,8 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
   }
 
   const infer = async (tensor: Float32Array, size: Size, signal: AbortSignalLike | undefined): Promise<Float32Array> => {
-    const run = session.run({ data: tensor, dims: [1, 3, size.height, size.width] }, { signal }).then(
+    const raw = session.run({ data: tensor, dims: [1, 3, size.height, size.width] }, { signal })
+    const run = raw.then(
       (out) => {
         const expected = size.width * size.height
         if (out.data.length !== expected) {
@@ -186,7 +187,7 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
               `expected ${expected}. Is this a MODNet model ([N,1,H,W] output)?`,
           )
         }
-        return out
+        return out.data
       },
       (error: unknown) => {
         if (error instanceof MatteError) throw error
@@ -196,15 +197,15 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
       },
     )
     // The tensor goes back to the pool only once the runtime is done reading it, even when the
-    // caller stopped waiting (abort); dispose() waits for the same promise.
-    // A session that moved the tensor (a transfer to a worker) may hand it back with the result.
-    const settled = run.then(
+    // caller stopped waiting (abort) or the output is refused; dispose() waits for the same
+    // promise. A session that moved the tensor (a transfer to a worker) may hand it back.
+    const settled = raw.then(
       (out) => pool.give(out.input ?? tensor),
       () => pool.give(tensor),
     )
     inflight.add(settled)
     void settled.finally(() => inflight.delete(settled))
-    return raceAbort(run.then((out) => out.data), signal)
+    return raceAbort(run, signal)
   }
 
   const matter: Matter<TInput> = {

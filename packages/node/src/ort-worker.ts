@@ -131,8 +131,9 @@ interface Pending {
 /**
  * Loads a MODNet ONNX model into onnxruntime-node inside a worker thread.
  *
- * The input tensor's buffer is transferred to the worker: the caller must not reuse it after
- * `run` (core's pipeline allocates a fresh tensor for each call when this session is used).
+ * The input tensor's buffer is transferred to the worker, so the caller's array is empty after
+ * `run`; the worker transfers it back, intact, as the result's `input` (core's pipeline reuses it
+ * for a later call instead of allocating a tensor per call).
  *
  * @param model - path to the `.onnx` file, or its bytes
  * @param options - onnxruntime session options
