@@ -264,10 +264,7 @@ export function defaultBlurRadius(width: number, height: number): number {
  * ```
  */
 export function blur(image: RgbImage, radius?: number): RgbImage {
-  const r = Math.round(radius ?? defaultBlurRadius(image.width, image.height))
-  if (!Number.isFinite(r) || r < 0) {
-    throw new MatteError('INVALID_OPTION', `The blur radius must be a non-negative number, got ${String(radius)}.`)
-  }
+  const r = blurRadius(image, radius)
   const { width: w, height: h } = image
   const a = Uint8Array.from(image.data)
   if (r > 0) boxBlur(a, w, h, [r, r, r])
@@ -302,10 +299,7 @@ export function blur(image: RgbImage, radius?: number): RgbImage {
  * ```
  */
 export function reducedBlur(image: RgbImage, radius?: number): RgbImage {
-  const r = Math.round(radius ?? defaultBlurRadius(image.width, image.height))
-  if (!Number.isFinite(r) || r < 0) {
-    throw new MatteError('INVALID_OPTION', `The blur radius must be a non-negative number, got ${String(radius)}.`)
-  }
+  const r = blurRadius(image, radius)
   const sigma = Math.sqrt(r * (r + 1))
   const wanted = Math.max(1, Math.min(4, Math.floor(sigma / 2)), Math.min(8, Math.floor(sigma / 3)))
   // A power of two: frame sizes divide by it, so the reduction is a plain block average.
@@ -338,6 +332,15 @@ function boxRadii(variance: number): [number, number, number] {
     }
   }
   return best
+}
+
+/** The whole radius `blur` and `reducedBlur` use: the given one rounded, or the default. */
+function blurRadius(image: RgbImage, radius: number | undefined): number {
+  const r = Math.round(radius ?? defaultBlurRadius(image.width, image.height))
+  if (!Number.isFinite(r) || r < 0) {
+    throw new MatteError('INVALID_OPTION', `The blur radius must be a non-negative number, got ${String(radius)}.`)
+  }
+  return r
 }
 
 /** Three box passes per axis, in place; `radii` per pass. */
