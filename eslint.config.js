@@ -34,7 +34,7 @@ const neutral = new Set([
 ])
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'coverage/**', 'bench/results/**', '.tmp/**', '**/.next/**', '**/next-env.d.ts'] },
+  { ignores: ['packages/core/wasm/**', '**/dist/**', '**/node_modules/**', 'docs/api/**', 'coverage/**', 'bench/results/**', '.tmp/**', '**/.next/**', '**/next-env.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

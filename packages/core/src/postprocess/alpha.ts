@@ -7,7 +7,8 @@
 
 import { MatteError } from '../errors.js'
 import type { Size } from '../image.js'
-import { RowCache, declaredName, hlineU8, linearKernelU8, resizeArea, resizePlan, type LinearAxis } from '../resample/area.js'
+import { RowCache, declaredName, hlineU8, linearFillU8, linearKernelU8, resizeArea, resizePlan, type LinearAxis } from '../resample/area.js'
+import { wasmKernelsSource } from '../wasm/kernels.js'
 
 /**
  * Quantises the model's alpha to 8 bits the way the official script does
@@ -140,7 +141,7 @@ export function resizeMatteShared(
   const rowStart = Math.min(dh - 1, Math.max(1, Math.round(dh * (1 - share))))
   const slice: MatteSlice = { matte, sw: from.width, sh: from.height, dw, dh, rowStart, rowEnd: dh, x: plan.x, y: plan.y }
   const accepted = handOff(slice)
-  linearKernelU8(matte, from.width, from.height, 1, plan.x, plan.y, out, dw, dh, 0, accepted ? rowStart : dh)
+  linearFillU8(matte, from.width, from.height, 1, plan.x, plan.y, out, dw, dh, 0, accepted ? rowStart : dh)
   return accepted ? slice : undefined
 }
 
@@ -165,6 +166,8 @@ export const MATTE_RESIZE_KERNEL: string = [
   `const ${/new ([\w$]+)\(/.exec(String(linearKernelU8))![1]!} = ${String(RowCache)}`,
   String(hlineU8),
   String(linearKernelU8),
+  wasmKernelsSource('wasm'),
   `return function (s) { const rows = new Uint8Array((s.rowEnd - s.rowStart) * s.dw); ` +
-    `${declaredName(linearKernelU8)}(s.matte, s.sw, s.sh, 1, s.x, s.y, rows, s.dw, s.dh, s.rowStart, s.rowEnd, s.rowStart); return rows }`,
+    `if (wasm) wasm.linearU8(s.matte, s.sw, s.sh, s.x, s.y, rows, s.dw, s.rowStart, s.rowEnd, s.rowStart); ` +
+    `else ${declaredName(linearKernelU8)}(s.matte, s.sw, s.sh, 1, s.x, s.y, rows, s.dw, s.dh, s.rowStart, s.rowEnd, s.rowStart); return rows }`,
 ].join('\n')

@@ -30,8 +30,10 @@
  * @packageDocumentation
  */
 
+
 import { MatteError } from '../errors.js'
 import type { Size } from '../image.js'
+import { wasmKernels } from '../wasm/kernels.js'
 
 const fround = Math.fround
 const DBL_EPSILON = 2.220446049250313e-16
@@ -522,6 +524,31 @@ export function linearKernelU8(
   }
 }
 
+/**
+ * {@link linearKernelU8}'s rows through the WebAssembly kernel for one channel where there is one
+ * (bit-identical, 3-4x faster), else through {@link linearKernelU8} itself.
+ *
+ * @internal
+ */
+export function linearFillU8(
+  src: Uint8Array,
+  sw: number,
+  sh: number,
+  cn: number,
+  x: LinearAxis,
+  y: LinearAxis,
+  dst: Uint8Array,
+  dw: number,
+  dh: number,
+  dy0 = 0,
+  dy1 = dh,
+  dstRow0 = 0,
+): void {
+  const wasm = cn === 1 && dy1 > dy0 ? wasmKernels() : undefined
+  if (wasm !== undefined) wasm.linearU8(src, sw, sh, x, y, dst, dw, dy0, dy1, dstRow0)
+  else linearKernelU8(src, sw, sh, cn, x, y, dst, dw, dh, dy0, dy1, dstRow0)
+}
+
 /** The generic linear resizer on float32 data. */
 function linearKernelF32(src: Float32Array, sw: number, sh: number, cn: number, x: LinearAxis, y: LinearAxis, dst: Float32Array, dw: number, dh: number): void {
   const rowLen = dw * cn
@@ -624,7 +651,7 @@ export function resizeArea(src: Samples, from: Size, to: Size, channels: number,
         areaKernel(s, sw, cn, plan.x, plan.y, new Uint8ClampedArray(dst.buffer, dst.byteOffset, n), dw, dh)
         break
       case 'linear':
-        linearKernelU8(s, sw, sh, cn, plan.x, plan.y, dst, dw, dh)
+        linearFillU8(s, sw, sh, cn, plan.x, plan.y, dst, dw, dh)
         break
     }
     return dst

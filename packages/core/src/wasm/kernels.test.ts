@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Size } from '../image.js'
+import { MATTE_RESIZE_KERNEL, type MatteSlice, resizeMatte, resizeMatteShared } from '../postprocess/alpha.js'
+import { MODEL_TENSOR_KERNEL, type TensorSlice, toModelTensor, toModelTensorShared } from '../preprocess/tensor.js'
+import { resizePlan } from '../resample/area.js'
+import { mulberry32, randomBytes } from '../testing/prng.js'
+import { createWasmKernels, useWasmKernels, wasmKernels } from './kernels.js'
+import { KERNELS_WASM_BASE64 } from './kernels.generated.js'
+
+afterEach(() => useWasmKernels(true))
+
+/** `f` with the JavaScript kernels, then with the WebAssembly ones. */
+function bothPaths<T>(f: () => T): { js: T; wasm: T } {
+  useWasmKernels(false)
+  const js = f()
+  useWasmKernels(true)
+  return { js, wasm: f() }
+}
+
+/** Positions where two float32 arrays differ bit for bit (so -0 and +0 differ). */
+function bitMismatches(a: Float32Array, b: Float32Array): number {
+  const x = new Uint32Array(a.buffer, a.byteOffset, a.length)
+  const y = new Uint32Array(b.buffer, b.byteOffset, b.length)
+  let n = x.length === y.length ? 0 : Infinity
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) n++
+  return n
+}
+
+function byteMismatches(a: Uint8Array, b: Uint8Array): number {
+  let n = a.length === b.length ? 0 : Infinity
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) n++
+  return n
+}
+
+/** Random size pairs of the given resize mode, from a seeded generator. */
+function sizePairs(seed: number, count: number, mode: string, pick: (next: () => number) => [Size, Size]): [Size, Size][] {
+  const rand = mulberry32(seed)
+  const next = (): number => rand() / 2 ** 32
+  const pairs: [Size, Size][] = []
+  for (let tries = 0; pairs.length < count && tries < 100 * count; tries++) {
+    const pair = pick(next)
+    if (resizePlan(pair[0], pair[1]).mode === mode) pairs.push(pair)
+  }
+  return pairs
+}
+
+describe('WebAssembly kernels', () => {
+  it('are available in Node, so the OpenCV reference tests of toModelTensor and resizeMatte run through them', () => {
+    expect(wasmKernels()).toBeDefined()
+  })
+
+  const reductions = sizePairs(11, 40, 'area', (next) => {
+    const from = { width: 2 + Math.floor(next() * 700), height: 2 + Math.floor(next() * 400) }
+    return [from, { width: 1 + Math.floor(next() * from.width), height: 1 + Math.floor(next() * from.height) }]
+  })
+
+  it('give the tensor of the JavaScript kernel bit for bit: area reductions of 40 random size pairs (scales 1-700, k up to the hundreds)', () => {
+    expect(reductions.length).toBe(40)
+    expect(reductions.some(([f, t]) => f.width / t.width > 4)).toBe(true) // padded tables longer than the JS kernel's 4
+    for (const [i, [from, to]] of reductions.entries()) {
+      const image = { data: randomBytes(100 + i, from.width * from.height * 3), ...from }
+      const { js, wasm } = bothPaths(() => toModelTensor(image, to))
+      expect(bitMismatches(js, wasm), `${from.width}x${from.height} -> ${to.width}x${to.height}`).toBe(0)
+    }
+  })
+
+  it('give the same tensor at 1920x1080 -> 896x512 and 4000x3000 -> 672x512 (the benchmark sizes)', () => {
+    for (const [from, to] of [
+      [{ width: 1920, height: 1080 }, { width: 896, height: 512 }],
+      [{ width: 4000, height: 3000 }, { width: 672, height: 512 }],
+    ] as const) {
+      const image = { data: randomBytes(7, from.width * from.height * 3), ...from }
+      const { js, wasm } = bothPaths(() => toModelTensor(image, to))
+      expect(bitMismatches(js, wasm)).toBe(0)
+    }
+  })
+
+  it('give the same tensor when no resize is needed (normalisation only)', () => {
+    for (const size of [{ width: 1, height: 1 }, { width: 32, height: 64 }, { width: 512, height: 512 }]) {
+      const image = { data: randomBytes(size.width, size.width * size.height * 3), ...size }
+      const { js, wasm } = bothPaths(() => toModelTensor(image, size))
+      expect(bitMismatches(js, wasm)).toBe(0)
+    }
+  })
+
+  it("compute a worker's share (MODEL_TENSOR_KERNEL) and the main thread's rows exactly as the JavaScript kernel computes the whole tensor", () => {
+    const kernel = new Function('__name', MODEL_TENSOR_KERNEL)((f: unknown) => f) as (slice: TensorSlice, dst: Float32Array) => void
+    for (const [i, [from, to]] of reductions.slice(0, 12).entries()) {
+      const image = { data: randomBytes(200 + i, from.width * from.height * 3), ...from }
+      useWasmKernels(false)
+      const whole = toModelTensor(image, to)
+      useWasmKernels(true)
+      const out = new Float32Array(whole.length)
+      const slice = toModelTensorShared(image, to, out, () => true, 0.5, 0)
+      if (slice) {
+        const share = new Float32Array(whole.length)
+        kernel(slice, share)
+        const plane = to.width * to.height
+        for (let c = 0; c < 3; c++) out.set(share.subarray(c * plane + slice.rowStart * to.width, (c + 1) * plane), c * plane + slice.rowStart * to.width)
+      }
+      expect(bitMismatches(whole, out), `${from.width}x${from.height} -> ${to.width}x${to.height}`).toBe(0)
+    }
+  })
+
+  const enlargements = sizePairs(12, 30, 'linear', (next) => {
+    const from = { width: 1 + Math.floor(next() * 120), height: 1 + Math.floor(next() * 90) }
+    return [from, { width: from.width + Math.floor(next() * 400), height: from.height + Math.floor(next() * 300) }]
+  })
+
+  it('give the matte of the JavaScript kernel bit for bit: 8-bit enlargements of 30 random size pairs and 896x512 -> 1920x1080', () => {
+    expect(enlargements.length).toBe(30)
+    for (const [i, [from, to]] of [...enlargements, [{ width: 896, height: 512 }, { width: 1920, height: 1080 }] as [Size, Size]].entries()) {
+      const matte = randomBytes(300 + i, from.width * from.height)
+      const { js, wasm } = bothPaths(() => resizeMatte(matte, from, to))
+      expect(byteMismatches(js, wasm), `${from.width}x${from.height} -> ${to.width}x${to.height}`).toBe(0)
+    }
+  })
+
+  it("compute a worker's share of the matte (MATTE_RESIZE_KERNEL) exactly as the JavaScript kernel computes the whole", () => {
+    const rowsOf = new Function('__name', MATTE_RESIZE_KERNEL)((f: unknown) => f) as (slice: MatteSlice) => Uint8Array
+    for (const [i, [from, to]] of enlargements.slice(0, 10).entries()) {
+      const matte = randomBytes(400 + i, from.width * from.height)
+      useWasmKernels(false)
+      const whole = resizeMatte(matte, from, to)
+      useWasmKernels(true)
+      const out = new Uint8Array(whole.length)
+      const slice = resizeMatteShared(matte, from, to, out, () => true, 0.5, 0)
+      if (slice) out.set(rowsOf(slice), slice.rowStart * to.width)
+      expect(byteMismatches(whole, out), `${from.width}x${from.height} -> ${to.width}x${to.height}`).toBe(0)
+    }
+  })
+
+  it('stay exact across an image large enough to make them start over with fresh memory (over 64 MiB)', () => {
+    const from = { width: 4800, height: 4700 } // 67.7 MB of RGB
+    const to = { width: 512, height: 512 }
+    const data = new Uint8Array(from.width * from.height * 3)
+    for (let i = 0; i < data.length; i++) data[i] = (Math.imul(i, 2654435761) >>> 24) ^ (i >>> 13)
+    const image = { data, ...from }
+    const { js, wasm } = bothPaths(() => toModelTensor(image, to))
+    expect(bitMismatches(js, wasm)).toBe(0)
+    // The next, small call runs on a new instance and is exact too.
+    const small = { data: randomBytes(9, 300 * 200 * 3), width: 300, height: 200 }
+    const after = bothPaths(() => toModelTensor(small, { width: 160, height: 96 }))
+    expect(bitMismatches(after.js, after.wasm)).toBe(0)
+  })
+
+  it('are left out (undefined) where WebAssembly is missing or refuses the module, and core falls back to JavaScript', () => {
+    expect(createWasmKernels('AAAA')).toBeUndefined() // not a module: compile error
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!
+    Reflect.deleteProperty(globalThis, 'WebAssembly')
+    try {
+      expect(createWasmKernels(KERNELS_WASM_BASE64)).toBeUndefined()
+    } finally {
+      Object.defineProperty(globalThis, 'WebAssembly', saved)
+    }
+    expect(createWasmKernels(KERNELS_WASM_BASE64)).toBeDefined()
+  })
+})
