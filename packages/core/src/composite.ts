@@ -5,7 +5,8 @@
 import { MatteError } from './errors.js'
 import type { Matte, RgbaImage, RgbImage, Size } from './image.js'
 import { resizeArea } from './resample/area.js'
-import { bilinearRows, resizeBilinear } from './resample/bilinear.js'
+import { bilinearRows, bilinearTable, resizeBilinear } from './resample/bilinear.js'
+import { wasmKernels } from './wasm/kernels.js'
 import { estimateForeground, type ForegroundOptions } from './foreground.js'
 
 /** An RGB colour as three 0-255 integers. */
@@ -171,7 +172,9 @@ export function compositeScaled(image: RgbImage, matte: Matte, background: RgbIm
   const fg = foregroundOf(image, matte, options).data
   const a = matte.data
   const out = new Uint8Array(w * h * 3)
-  bilinearRows(bg, background, image, 3, (y, top, bottom, wy) => blendRow(fg, a, top, bottom, wy, out, y * w, w))
+  const wasm = wasmKernels()
+  if (wasm !== undefined) wasm.compositeScaled(fg, a, bg, bw, bh, w, h, bilinearTable(bw, w, 3), out)
+  else bilinearRows(bg, background, image, 3, (y, top, bottom, wy) => blendRow(fg, a, top, bottom, wy, out, y * w, w))
   return { data: out, width: w, height: h }
 }
 

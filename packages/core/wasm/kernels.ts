@@ -167,6 +167,72 @@ export function copyTensor(src: usize, dst: usize, n: i32, N: usize): void {
   }
 }
 
+// Twin of `hline` (packages/core/src/resample/bilinear.ts): one source row of the background,
+// interpolated horizontally into float64 samples.
+function bilinearLine(src: usize, a0: usize, a1: usize, wx: usize, rowLen: i32, h: usize): void {
+  for (let i: usize = 0; i < <usize>rowLen; i++) {
+    const p = <f64>load<u8>(src + <usize>load<i32>(a0 + (i << 2)))
+    store<f64>(h + (i << 3), p + (<f64>load<u8>(src + <usize>load<i32>(a1 + (i << 2))) - p) * <f64>load<f32>(wx + (i << 2)))
+  }
+}
+
+// Twin of `compositeScaled` (packages/core/src/composite.ts) with `bilinearRows` and `blendRow`:
+// the subject (`fg`, RGB, `dw` x `dh`) over the background `bg` (RGB, `sw` x `sh`) enlarged
+// bilinearly on the fly, `out = div255(fg * a + bg * (255 - a))`. `a0`, `a1` and `wx` are the
+// horizontal table (per output sample: the two source samples and the second's float32 weight);
+// `rowA` and `rowB` hold two interpolated rows (`dw * 3` float64 each).
+export function compositeScaled(
+  fg: usize, a: usize, bg: usize, sw: i32, sh: i32, dw: i32, dh: i32,
+  a0: usize, a1: usize, wx: usize, out: usize, rowA: usize, rowB: usize,
+): void {
+  const rowLen = dw * 3
+  const srcRow = <usize>(sw * 3)
+  let top = rowA
+  let bottom = rowB
+  let topRow = -1
+  let bottomRow = -1
+  const scaleY = <f64>sh / <f64>dh
+  for (let y = 0; y < dh; y++) {
+    const fy = min(max((<f64>y + 0.5) * scaleY - 0.5, 0.0), <f64>(sh - 1))
+    const y0 = <i32>floor(fy)
+    const y1 = min(y0 + 1, sh - 1)
+    const wy = fy - <f64>y0
+    if (topRow != y0) {
+      if (bottomRow == y0) {
+        const t = top
+        top = bottom
+        bottom = t
+        topRow = y0
+        bottomRow = -1
+      } else {
+        bilinearLine(bg + <usize>y0 * srcRow, a0, a1, wx, rowLen, top)
+        topRow = y0
+      }
+    }
+    if (bottomRow != y1) {
+      if (y1 == y0) memory.copy(bottom, top, <usize>rowLen << 3)
+      else bilinearLine(bg + <usize>y1 * srcRow, a0, a1, wx, rowLen, bottom)
+      bottomRow = y1
+    }
+    let p = a + <usize>(y * dw)
+    let j = <usize>(y * rowLen)
+    let i: usize = 0
+    for (let x = 0; x < dw; x++) {
+      const al = <i32>load<u8>(p)
+      const ia = 255 - al
+      for (let c: usize = 0; c < 3; c++) {
+        const t = load<f64>(top + ((i + c) << 3))
+        const v = <i32>(t + (load<f64>(bottom + ((i + c) << 3)) - t) * wy + 0.5)
+        const m = <i32>load<u8>(fg + j + c) * al + v * ia
+        store<u8>(out + j + c, <u8>((m + 128 + ((m + 128) >> 8)) >> 8))
+      }
+      p++
+      j += 3
+      i += 3
+    }
+  }
+}
+
 // Where the caller may lay out its data: the first byte after the module's own static data.
 export function heapBase(): usize {
   return __heap_base

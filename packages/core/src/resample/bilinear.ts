@@ -70,22 +70,8 @@ export type BilinearRow = (y: number, top: Float64Array, bottom: Float64Array, w
 export function bilinearRows(src: Uint8Array, from: Size, to: Size, cn: number, row: BilinearRow): void {
   const { width: sw, height: sh } = from
   const { width: dw, height: dh } = to
-  // Horizontal table, per destination sample: the two source samples and the weight of the second.
   const rowLen = dw * cn
-  const a0 = new Int32Array(rowLen)
-  const a1 = new Int32Array(rowLen)
-  const wx = new Float32Array(rowLen)
-  const scaleX = sw / dw
-  for (let x = 0; x < dw; x++) {
-    const fx = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), sw - 1)
-    const x0 = Math.floor(fx)
-    const x1 = Math.min(x0 + 1, sw - 1)
-    for (let c = 0; c < cn; c++) {
-      a0[x * cn + c] = x0 * cn + c
-      a1[x * cn + c] = x1 * cn + c
-      wx[x * cn + c] = fx - x0
-    }
-  }
+  const { a0, a1, wx } = bilinearTable(sw, dw, cn)
   const srcRow = sw * cn
   // The two source rows of the current output row, interpolated horizontally.
   let top = new Float64Array(rowLen)
@@ -117,6 +103,31 @@ export function bilinearRows(src: Uint8Array, from: Size, to: Size, cn: number, 
     }
     row(y, top, bottom, wy)
   }
+}
+
+/**
+ * The horizontal table of a bilinear enlargement from `sw` to `dw` pixels of `cn` samples: per
+ * destination sample, the two source samples (offsets in a row) and the weight of the second.
+ *
+ * @internal
+ */
+export function bilinearTable(sw: number, dw: number, cn: number): { a0: Int32Array; a1: Int32Array; wx: Float32Array } {
+  const rowLen = dw * cn
+  const a0 = new Int32Array(rowLen)
+  const a1 = new Int32Array(rowLen)
+  const wx = new Float32Array(rowLen)
+  const scaleX = sw / dw
+  for (let x = 0; x < dw; x++) {
+    const fx = Math.min(Math.max((x + 0.5) * scaleX - 0.5, 0), sw - 1)
+    const x0 = Math.floor(fx)
+    const x1 = Math.min(x0 + 1, sw - 1)
+    for (let c = 0; c < cn; c++) {
+      a0[x * cn + c] = x0 * cn + c
+      a1[x * cn + c] = x1 * cn + c
+      wx[x * cn + c] = fx - x0
+    }
+  }
+  return { a0, a1, wx }
 }
 
 function hline(src: Uint8Array, base: number, a0: Int32Array, a1: Int32Array, wx: Float32Array, rowLen: number, h: Float64Array): void {

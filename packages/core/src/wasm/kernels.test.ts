@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Size } from '../image.js'
+import { compositeScaled } from '../composite.js'
 import { MATTE_RESIZE_KERNEL, type MatteSlice, resizeMatte, resizeMatteShared } from '../postprocess/alpha.js'
 import { MODEL_TENSOR_KERNEL, type TensorSlice, toModelTensor, toModelTensorShared } from '../preprocess/tensor.js'
 import { resizePlan } from '../resample/area.js'
@@ -127,6 +128,25 @@ describe('WebAssembly kernels', () => {
       const slice = resizeMatteShared(matte, from, to, out, () => true, 0.5, 0)
       if (slice) out.set(rowsOf(slice), slice.rowStart * to.width)
       expect(byteMismatches(whole, out), `${from.width}x${from.height} -> ${to.width}x${to.height}`).toBe(0)
+    }
+  })
+
+  it('composite over a background enlarged on the fly (compositeScaled) exactly as the JavaScript kernel: 30 random size pairs and 1280x720 over 160x90', () => {
+    const rand = mulberry32(13)
+    const next = (): number => rand() / 2 ** 32
+    const pairs: [Size, Size][] = [[{ width: 160, height: 90 }, { width: 1280, height: 720 }]]
+    while (pairs.length < 31) {
+      const to = { width: 1 + Math.floor(next() * 300), height: 1 + Math.floor(next() * 200) }
+      // Mostly smaller backgrounds (the video blur's), some larger ones and equal sizes.
+      const k = next() < 0.8 ? 1 + next() * 8 : 0.5 + next() * 0.5
+      pairs.push([{ width: Math.max(1, Math.round(to.width / k)), height: Math.max(1, Math.round(to.height / k)) }, to])
+    }
+    for (const [i, [from, to]] of pairs.entries()) {
+      const image = { data: randomBytes(500 + i, to.width * to.height * 3), ...to }
+      const matte = { data: randomBytes(600 + i, to.width * to.height), ...to }
+      const background = { data: randomBytes(700 + i, from.width * from.height * 3), ...from }
+      const { js, wasm } = bothPaths(() => compositeScaled(image, matte, background).data)
+      expect(byteMismatches(js, wasm), `${from.width}x${from.height} under ${to.width}x${to.height}`).toBe(0)
     }
   })
 

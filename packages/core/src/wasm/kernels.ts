@@ -1,7 +1,8 @@
 /**
  * The WebAssembly twins of core's heaviest loops: the model tensor (`toModelTensor`: the area
- * reduction fused with normalisation, and the plain normalisation when no resize is needed) and
- * the 8-bit enlargement of the matte (`resizeMatte`). Source:
+ * reduction fused with normalisation, and the plain normalisation when no resize is needed), the
+ * 8-bit enlargement of the matte (`resizeMatte`) and the composite over a background enlarged on the
+ * fly (`compositeScaled`, the video blur background). Source:
  * `packages/core/wasm/kernels.ts` (AssemblyScript), compiled by `npm run wasm`.
  *
  * They perform the same IEEE operations in the same order as the JavaScript kernels, so the
@@ -41,6 +42,21 @@ export interface WasmKernels {
    * from index `(dy - dstRow0) * dw`.
    */
   linearU8(src: Uint8Array, sw: number, sh: number, x: LinearAxis, y: LinearAxis, dst: Uint8Array, dw: number, dy0: number, dy1: number, dstRow0: number): void
+  /**
+   * `compositeScaled`'s work: `fg` (RGB, `dw` x `dh`) with alpha `a` over `bg` (RGB, `sw` x `sh`)
+   * enlarged bilinearly with the horizontal table `a0`, `a1`, `wx`, into `out`.
+   */
+  compositeScaled(
+    fg: Uint8Array,
+    a: Uint8Array,
+    bg: Uint8Array,
+    sw: number,
+    sh: number,
+    dw: number,
+    dh: number,
+    table: { readonly a0: Int32Array; readonly a1: Int32Array; readonly wx: Float32Array },
+    out: Uint8Array,
+  ): void
   /** `copyPlanar`'s work: `n` RGB pixels (at the model's size) to three planes of `n` values. */
   copyTensor(src: Uint8Array, normalised: Float64Array, dst: Float32Array, n: number): void
 }
@@ -64,6 +80,7 @@ export function createWasmKernels(base64: string): WasmKernels | undefined {
     areaTensor(...args: number[]): void
     linearU8(...args: number[]): void
     copyTensor(...args: number[]): void
+    compositeScaled(...args: number[]): void
   }
   interface WasmApi {
     Module: new (bytes: Uint8Array) => object
@@ -109,7 +126,7 @@ export function createWasmKernels(base64: string): WasmKernels | undefined {
   const end = (ex: Exports): void => {
     if (ex.memory.buffer.byteLength > LIMIT) live = undefined
   }
-  const put = <T extends Uint8Array | Int32Array | Float64Array>(buffer: ArrayBuffer, p: number, data: T): void => {
+  const put = <T extends Uint8Array | Int32Array | Float32Array | Float64Array>(buffer: ArrayBuffer, p: number, data: T): void => {
     new Uint8Array(buffer, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
   }
   return {
@@ -165,6 +182,29 @@ export function createWasmKernels(base64: string): WasmKernels | undefined {
       put(buffer, pB1, y.iw1)
       ex.linearU8(pSrc, sw, sh, pXi, pA0, pA1, x.limit, pYi, pB0, pB1, pDst, dw, dy0, dy1, pRowA, pRowB)
       dst.set(new Uint8Array(buffer, pDst, (dy1 - dy0) * dw), (dy0 - dstRow0) * dw)
+      end(ex)
+    },
+    compositeScaled(fg, a, bg, sw, sh, dw, dh, table, out) {
+      const ex = begin()
+      const n = dw * dh
+      const pFg = reserve(n * 3)
+      const pA = reserve(n)
+      const pBg = reserve(sw * sh * 3)
+      const pA0 = reserve(table.a0.byteLength)
+      const pA1 = reserve(table.a1.byteLength)
+      const pWx = reserve(table.wx.byteLength)
+      const pOut = reserve(n * 3)
+      const pRowA = reserve(dw * 3 * 8)
+      const pRowB = reserve(dw * 3 * 8)
+      const buffer = ready(ex)
+      put(buffer, pFg, fg.subarray(0, n * 3))
+      put(buffer, pA, a.subarray(0, n))
+      put(buffer, pBg, bg.subarray(0, sw * sh * 3))
+      put(buffer, pA0, table.a0)
+      put(buffer, pA1, table.a1)
+      put(buffer, pWx, table.wx)
+      ex.compositeScaled(pFg, pA, pBg, sw, sh, dw, dh, pA0, pA1, pWx, pOut, pRowA, pRowB)
+      out.set(new Uint8Array(buffer, pOut, n * 3))
       end(ex)
     },
     copyTensor(src, normalised, dst, n) {
