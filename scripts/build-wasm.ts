@@ -18,8 +18,8 @@ import asc from 'assemblyscript/asc'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SOURCE = join(ROOT, 'packages', 'core', 'wasm', 'kernels.ts')
 const OUTPUT = join(ROOT, 'packages', 'core', 'src', 'wasm', 'kernels.generated.ts')
-// Plain MVP WebAssembly plus bulk memory (memory.fill / memory.copy): every browser since 2021
-// and every Node that MatteKit supports. No SIMD, so no engine is left out.
+// WebAssembly 1.0 plus bulk memory (memory.fill / memory.copy) and non-trapping float-to-int
+// conversions: every browser since 2021 and every Node that MatteKit supports. No SIMD.
 const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--disable', 'simd']
 
 const ascVersion = (createRequire(import.meta.url)('assemblyscript/package.json') as { version: string }).version

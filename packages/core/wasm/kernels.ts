@@ -5,7 +5,7 @@
 // (named below), so results are bit-identical: WebAssembly floats are IEEE binary64/binary32 with
 // round-to-nearest and no fused multiply-add, and its i32 arithmetic wraps as Math.imul does.
 // What WebAssembly saves is JavaScript's bounds check and element conversion on every typed-array
-// access: 2.5-3x on these loops. Pointers are byte offsets into the module's memory, laid out by
+// access: 1.5-3.3x on these loops. Pointers are byte offsets into the module's memory, laid out by
 // the caller (packages/core/src/wasm/kernels.ts).
 
 // Twin of `areaPlanar` + `areaRowPadded` (packages/core/src/preprocess/tensor.ts): OpenCV's

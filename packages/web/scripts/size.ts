@@ -18,9 +18,11 @@ import { build, defaultClientConditions } from 'vite'
  * The size budget, in KiB after gzip, for everything @mattekit/web adds (page and worker, every
  * export kept). Measured on 2026-11-24: 45.9 KiB before live video, 57.8 KiB with `processTrack`
  * (its compositors and frame scheduler); the budget leaves about 15 % above the latter. Raise it
- * deliberately, in the change that needs it, and say why.
+ * deliberately, in the change that needs it, and say why. Raised from 66 to 72 KiB with core's
+ * WebAssembly kernels: 67.0 KiB measured, of which about 6 KiB are the 2.3 KB module (base64) and
+ * its loader, once in the page bundle and once in the worker's (both use core's resamplers).
  */
-const BUDGET_KIB = 66
+const BUDGET_KIB = 72
 
 const { values: args } = parseArgs({ options: { 'budget-kib': { type: 'string', default: String(BUDGET_KIB) } } })
 const budgetKib = Number(args['budget-kib'])

@@ -168,6 +168,6 @@ export const MATTE_RESIZE_KERNEL: string = [
   String(linearKernelU8),
   wasmKernelsSource('wasm'),
   `return function (s) { const rows = new Uint8Array((s.rowEnd - s.rowStart) * s.dw); ` +
-    `if (wasm) wasm.linearU8(s.matte, s.sw, s.sh, s.x, s.y, rows, s.dw, s.rowStart, s.rowEnd, s.rowStart); ` +
-    `else ${declaredName(linearKernelU8)}(s.matte, s.sw, s.sh, 1, s.x, s.y, rows, s.dw, s.dh, s.rowStart, s.rowEnd, s.rowStart); return rows }`,
+    `if (!wasm || !wasm.linearU8(s.matte, s.sw, s.sh, s.x, s.y, rows, s.dw, s.rowStart, s.rowEnd, s.rowStart)) ` +
+    `${declaredName(linearKernelU8)}(s.matte, s.sw, s.sh, 1, s.x, s.y, rows, s.dw, s.dh, s.rowStart, s.rowEnd, s.rowStart); return rows }`,
 ].join('\n')

@@ -164,6 +164,23 @@ describe('WebAssembly kernels', () => {
     expect(bitMismatches(after.js, after.wasm)).toBe(0)
   })
 
+  it('report a call whose data does not fit the memory (false, nothing written), and stay usable for smaller ones', () => {
+    const kernels = createWasmKernels(KERNELS_WASM_BASE64, 1 << 20)!
+    const big = { data: randomBytes(21, 512 * 512 * 3), width: 512, height: 512 } // 3.9 MB with its tensor
+    const out = new Float32Array(3 * 512 * 512)
+    const n = 512 * 512
+    expect(kernels.copyTensor(big.data, new Float64Array(256), out, n)).toBe(false)
+    expect(out.every((v) => v === 0)).toBe(true)
+    // A smaller call on the same instance works, and is exact (core's call sites run the JavaScript
+    // kernel whenever a WebAssembly one returns false).
+    const small = { data: randomBytes(22, 40 * 30 * 3), width: 40, height: 30 }
+    const normalised = Float64Array.from({ length: 256 }, (_, v) => (v - 127.5) / 127.5)
+    const tensor = new Float32Array(3 * 40 * 30)
+    expect(kernels.copyTensor(small.data, normalised, tensor, 40 * 30)).toBe(true)
+    useWasmKernels(false)
+    expect(bitMismatches(tensor, toModelTensor(small, { width: 40, height: 30 }))).toBe(0)
+  })
+
   it('are left out (undefined) where WebAssembly is missing or refuses the module, and core falls back to JavaScript', () => {
     expect(createWasmKernels('AAAA')).toBeUndefined() // not a module: compile error
     const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!
