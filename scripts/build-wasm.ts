@@ -18,9 +18,11 @@ import asc from 'assemblyscript/asc'
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SOURCE = join(ROOT, 'packages', 'core', 'wasm', 'kernels.ts')
 const OUTPUT = join(ROOT, 'packages', 'core', 'src', 'wasm', 'kernels.generated.ts')
-// WebAssembly 1.0 plus bulk memory (memory.fill / memory.copy) and non-trapping float-to-int
-// conversions: every browser since 2021 and every Node that MatteKit supports. No SIMD.
-const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--disable', 'simd']
+// WebAssembly 1.0 plus bulk memory (memory.fill / memory.copy), non-trapping float-to-int
+// conversions and 128-bit SIMD: every browser since 2021 (Safari since 16.4) and every Node that
+// MatteKit supports. onnxruntime-web ships only SIMD builds, so no engine that can run the model
+// lacks it; where one does, the module fails to compile and core runs its JavaScript kernels.
+const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--initialMemory', '1', '--enable', 'simd']
 
 const ascVersion = (createRequire(import.meta.url)('assemblyscript/package.json') as { version: string }).version
 const source = readFileSync(SOURCE, 'utf8')

@@ -76,13 +76,25 @@ export function cutout(image: RgbImage, matte: Matte, options: ComposeOptions = 
   const src = foregroundOf(image, matte, options).data
   const a = matte.data
   const out = new Uint8Array(n * 4)
+  if (!wasmKernels()?.interleaveRgba(src, a, out, n)) interleaveRgba(src, a, out, n)
+  return { data: out, width: image.width, height: image.height }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
+
+/** RGB and alpha to RGBA: one 32-bit store per pixel where the platform is little-endian. */
+function interleaveRgba(src: Uint8Array, a: Uint8Array, out: Uint8Array, n: number): void {
+  if (LITTLE_ENDIAN && out.byteOffset % 4 === 0) {
+    const words = new Uint32Array(out.buffer, out.byteOffset, n)
+    for (let i = 0, j = 0; i < n; i++, j += 3) words[i] = (src[j]! | (src[j + 1]! << 8) | (src[j + 2]! << 16) | (a[i]! << 24)) >>> 0
+    return
+  }
   for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {
     out[k] = src[j]!
     out[k + 1] = src[j + 1]!
     out[k + 2] = src[j + 2]!
     out[k + 3] = a[i]!
   }
-  return { data: out, width: image.width, height: image.height }
 }
 
 /**

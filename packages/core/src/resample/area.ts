@@ -644,7 +644,9 @@ export function resizeArea(src: Samples, from: Size, to: Size, channels: number,
         dst.set(s)
         break
       case 'fast':
-        fastKernelU8(s, sw, cn, plan.scaleX, plan.scaleY, new Uint8ClampedArray(dst.buffer, dst.byteOffset, n), dw, dh)
+        if (!wasmKernels()?.fastU8(s, sw, cn, plan.scaleX, plan.scaleY, dst, dw, dh)) {
+          fastKernelU8(s, sw, cn, plan.scaleX, plan.scaleY, new Uint8ClampedArray(dst.buffer, dst.byteOffset, n), dw, dh)
+        }
         break
       case 'area':
         areaKernel(s, sw, cn, plan.x, plan.y, new Uint8ClampedArray(dst.buffer, dst.byteOffset, n), dw, dh)

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Size } from '../image.js'
-import { compositeScaled } from '../composite.js'
+import { compositeScaled, cutout } from '../composite.js'
 import { MATTE_RESIZE_KERNEL, type MatteSlice, resizeMatte, resizeMatteShared } from '../postprocess/alpha.js'
 import { MODEL_TENSOR_KERNEL, type TensorSlice, toModelTensor, toModelTensorShared } from '../preprocess/tensor.js'
-import { resizePlan } from '../resample/area.js'
+import { resizeArea, resizePlan } from '../resample/area.js'
 import { mulberry32, randomBytes } from '../testing/prng.js'
 import { createWasmKernels, useWasmKernels, wasmKernels } from './kernels.js'
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js'
@@ -148,6 +148,44 @@ describe('WebAssembly kernels', () => {
       const { js, wasm } = bothPaths(() => compositeScaled(image, matte, background).data)
       expect(byteMismatches(js, wasm), `${from.width}x${from.height} under ${to.width}x${to.height}`).toBe(0)
     }
+  })
+
+  it('cut out (RGB + matte to RGBA) byte for byte on both paths: 1280x720, sizes that leave 1-3 pixels after the 4-pixel steps, and views into larger buffers', () => {
+    const sizes: Size[] = [{ width: 1280, height: 720 }, { width: 1, height: 1 }, { width: 3, height: 1 }, { width: 5, height: 3 }, { width: 7, height: 11 }, { width: 333, height: 17 }]
+    for (const [i, size] of sizes.entries()) {
+      const n = size.width * size.height
+      // Views that start past the buffers' beginnings, with bytes after them that must not leak in.
+      const rgbBuffer = randomBytes(800 + i, n * 3 + 40)
+      const alphaBuffer = randomBytes(900 + i, n + 40)
+      const image = { data: rgbBuffer.subarray(7, 7 + n * 3), ...size }
+      const matte = { data: alphaBuffer.subarray(5, 5 + n), ...size }
+      const expected = new Uint8Array(n * 4)
+      for (let p = 0; p < n; p++) expected.set([image.data[p * 3]!, image.data[p * 3 + 1]!, image.data[p * 3 + 2]!, matte.data[p]!], p * 4)
+      const { js, wasm } = bothPaths(() => cutout(image, matte).data)
+      expect(byteMismatches(js, expected), `JavaScript, ${size.width}x${size.height}`).toBe(0)
+      expect(byteMismatches(wasm, expected), `WebAssembly, ${size.width}x${size.height}`).toBe(0)
+    }
+  })
+
+  it('average whole blocks (INTER_AREA at integer scales, 8-bit) exactly as the JavaScript kernel: 1280x720 by 8 (the video blur), 2x2, and 40 random scales, widths and channel counts', () => {
+    const rand = mulberry32(17)
+    const next = (): number => rand() / 2 ** 32
+    const cases: [Size, number, number, number][] = [[{ width: 160, height: 90 }, 8, 8, 3], [{ width: 37, height: 5 }, 2, 2, 1], [{ width: 64, height: 48 }, 2, 2, 3]]
+    while (cases.length < 43) {
+      cases.push([{ width: 1 + Math.floor(next() * 90), height: 1 + Math.floor(next() * 30) }, 1 + Math.floor(next() * 9), 1 + Math.floor(next() * 9), [1, 3, 4][Math.floor(next() * 3)]!])
+    }
+    for (const [i, [to, sx, sy, cn]] of cases.entries()) {
+      if (sx === 1 && sy === 1) continue // a copy, not a block average
+      const from = { width: to.width * sx, height: to.height * sy }
+      expect(resizePlan(from, to).mode).toBe('fast')
+      const src = randomBytes(1000 + i, from.width * from.height * cn)
+      const { js, wasm } = bothPaths(() => resizeArea(src, from, to, cn))
+      expect(byteMismatches(js, wasm), `${from.width}x${from.height}x${cn} by ${sx}x${sy}`).toBe(0)
+    }
+    // Flat blocks average to themselves on both paths: 255 everywhere stays 255 (no overflow).
+    const white = new Uint8Array(96 * 64 * 3).fill(255)
+    const { js, wasm } = bothPaths(() => resizeArea(white, { width: 96, height: 64 }, { width: 12, height: 8 }, 3))
+    expect(js.every((v) => v === 255) && wasm.every((v) => v === 255)).toBe(true)
   })
 
   it('stay exact across an image large enough to make them start over with fresh memory (over 64 MiB)', () => {

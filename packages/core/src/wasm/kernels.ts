@@ -62,6 +62,13 @@ export interface WasmKernels {
   ): boolean
   /** `copyPlanar`'s work: `n` RGB pixels (at the model's size) to three planes of `n` values. */
   copyTensor(src: Uint8Array, normalised: Float64Array, dst: Float32Array, n: number): boolean
+  /**
+   * `fastKernelU8`'s work: block averages of `scaleX` x `scaleY` pixels of `src` (`sw` wide, `cn`
+   * channels) into `dst` (`dw` x `dh`).
+   */
+  fastU8(src: Uint8Array, sw: number, cn: number, scaleX: number, scaleY: number, dst: Uint8Array, dw: number, dh: number): boolean
+  /** `cutout`'s interleave: `n` RGB pixels and their alpha `a` to RGBA in `out`. */
+  interleaveRgba(rgb: Uint8Array, a: Uint8Array, out: Uint8Array, n: number): boolean
 }
 
 /**
@@ -86,6 +93,8 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
     linearU8(...args: number[]): void
     copyTensor(...args: number[]): void
     compositeScaled(...args: number[]): void
+    interleaveRgba(...args: number[]): void
+    fastU8(...args: number[]): void
   }
   interface WasmApi {
     Module: new (bytes: Uint8Array) => object
@@ -249,6 +258,32 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
         heap.put(buffer, pN, normalised)
         ex.copyTensor(pSrc, pDst, n, pN)
         dst.set(new Float32Array(buffer, pDst, n * 3))
+      })
+    },
+    fastU8(src, sw, cn, scaleX, scaleY, dst, dw, dh) {
+      return heap.run(() => {
+        const ex = heap.begin()
+        const used = dh * scaleY * sw * cn // the rows the blocks cover
+        const pSrc = heap.reserve(used)
+        const pAcc = heap.reserve(sw * cn * 4)
+        const pDst = heap.reserve(dw * dh * cn)
+        const buffer = heap.ready(ex)
+        heap.put(buffer, pSrc, src.subarray(0, used))
+        ex.fastU8(pSrc, sw, cn, scaleX, scaleY, pDst, dw, dh, Math.fround(1 / (scaleX * scaleY)), pAcc)
+        dst.set(new Uint8Array(buffer, pDst, dw * dh * cn))
+      })
+    },
+    interleaveRgba(rgb, a, out, n) {
+      return heap.run(() => {
+        const ex = heap.begin()
+        const pRgb = heap.reserve(n * 3 + 16) // the last step reads past the final pixel
+        const pA = heap.reserve(n + 16)
+        const pOut = heap.reserve(n * 4)
+        const buffer = heap.ready(ex)
+        heap.put(buffer, pRgb, rgb.subarray(0, n * 3))
+        heap.put(buffer, pA, a.subarray(0, n))
+        ex.interleaveRgba(pRgb, pA, pOut, n)
+        out.set(new Uint8Array(buffer, pOut, n * 4))
       })
     },
   }
