@@ -1,9 +1,11 @@
 /**
  * The WebAssembly twins of core's heaviest loops: the model tensor (`toModelTensor`: the area
  * reduction fused with normalisation, and the plain normalisation when no resize is needed), the
- * 8-bit enlargement of the matte (`resizeMatte`) and the composite over a background enlarged on the
- * fly (`compositeScaled`, the video blur background). Source:
- * `packages/core/wasm/kernels.ts` (AssemblyScript), compiled by `npm run wasm`.
+ * 8-bit enlargement of the matte (`resizeMatte`), the composite over a background enlarged on the
+ * fly (`compositeScaled`, the video blur background), the 8-bit block average (`resizeArea` at
+ * integer scales, behind `reducedBlur`) and the cut-out's RGBA interleave (`cutout`). Source:
+ * `packages/core/wasm/kernels.ts` (AssemblyScript, with 128-bit SIMD where lanes fit the work),
+ * compiled by `npm run wasm`.
  *
  * They perform the same IEEE operations in the same order as the JavaScript kernels, so the
  * results are bit-identical (tested on random sizes against the JavaScript path, and against
