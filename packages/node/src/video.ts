@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { rename, stat, unlink } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
 import { basename, dirname, extname, join, resolve } from 'node:path'
 import {
   MatteError,
@@ -70,6 +71,15 @@ export interface MatteVideoOptions {
    * @defaultValue `'ffmpeg'` (from PATH)
    */
   readonly ffmpegPath?: string
+  /**
+   * Threads for each ffmpeg process (the decoder and the encoder; `0` lets ffmpeg choose). On a
+   * machine of up to four cores the model needs the cores more than ffmpeg does: one thread each
+   * then, which costs less CPU per frame than ffmpeg's own choice (on 2 cores, per 720p frame:
+   * H.264 11.4 ms against 15.8, VP9 with alpha 20.5-23.2 against 24.7, ProRes 4444 31-32 against
+   * 32-33, decoding 3.2 against 3.5-4.0) and still runs several times faster than the model.
+   * @defaultValue 1 with up to 4 cores, else 0
+   */
+  readonly ffmpegThreads?: number
   /** Called after each frame. */
   readonly onProgress?: (progress: VideoProgress) => void
   /** Stops the job: both ffmpeg processes are killed and no output file is left. */
@@ -346,6 +356,10 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     throw new MatteError('OUTPUT', `Refusing to overwrite the input ${input}; choose another output path.`)
   }
   const ext = extname(output).toLowerCase()
+  const threads = options.ffmpegThreads ?? (availableParallelism() <= 4 ? 1 : 0)
+  if (!(Number.isInteger(threads) && threads >= 0)) {
+    throw new MatteError('INVALID_OPTION', `ffmpegThreads must be a whole number of 0 or more, got ${String(options.ffmpegThreads)}.`)
+  }
   const ffmpeg = options.ffmpegPath ?? 'ffmpeg'
   const ffprobe = options.ffmpegPath ? join(dirname(options.ffmpegPath), basename(options.ffmpegPath).replace(/ffmpeg/, 'ffprobe')) : 'ffprobe'
   await stat(input).catch((error: unknown) => {
@@ -355,7 +369,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
     e.code === 'ENOENT' ? new MatteError('UNSUPPORTED_ENVIRONMENT', `${ffmpeg} was not found. ${INSTALL_HINT}`, { cause: e }) : e
   // The decoder starts while ffprobe reads the header (each takes 0.1-0.2 s to start); it blocks
   // on its pipe until frames are read, and is killed if the probe or the options fail.
-  const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
+  const decoder = spawn(ffmpeg, ['-v', 'error', '-nostdin', '-threads', String(threads), '-i', input, '-map', '0:v:0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-vsync', 'passthrough', 'pipe:1'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Until the frame reader takes over, a 'readable' listener marks the decoder's output as read:
@@ -394,7 +408,7 @@ export async function matteVideo(input: string, output: string, options: MatteVi
       '-v', 'error', '-y',
       '-f', 'rawvideo', '-pix_fmt', encoder.pixFmt, '-s', `${width}x${height}`, '-framerate', info.rate, '-i', 'pipe:0',
       ...(info.audioCodec ? ['-i', input] : []),
-      '-map', '0:v:0', ...encoder.args, temp,
+      '-map', '0:v:0', '-threads', String(threads), ...encoder.args, temp,
     ],
     { stdio: ['pipe', 'ignore', 'pipe'] },
   )

@@ -111,7 +111,8 @@ describe('matteVideo', () => {
     for (let i = 0; i < W * H; i++) for (let c = 0; c < 3; c++) squared += (alpha0![i * 4 + c]! - source0![i * 3 + c]!) ** 2
     expect(10 * Math.log10(255 ** 2 / (squared / (W * H * 3)))).toBeGreaterThan(50)
     const mp4 = join(dir, 'green.mp4')
-    await matteVideo(clip, mp4, { matter, background: '#00b140', stabilizer: { mode: 'ofd' } })
+    // ffmpeg choosing its own threads (the default on machines of more than 4 cores; 1 here).
+    await matteVideo(clip, mp4, { matter, background: '#00b140', stabilizer: { mode: 'ofd' }, ffmpegThreads: 0 })
     const info = ffprobe(mp4)
     expect(info.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', nb_read_frames: String(FRAMES) })
     expect(info.streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' })
@@ -180,7 +181,7 @@ describe('matteVideo', () => {
     expect(ffprobe(out).streams.find((s) => s.codec_type === 'video')).toMatchObject({ nb_read_frames: '4' })
   }, 30_000)
 
-  it('typed errors: missing ffmpeg, not a video, alpha into MP4, output onto the input', async () => {
+  it('typed errors: missing ffmpeg, not a video, alpha into MP4, output onto the input, bad ffmpegThreads', async () => {
     await expect(matteVideo(clip, join(dir, 'x.mp4'), { matter, ffmpegPath: '/nonexistent/ffmpeg' })).rejects.toMatchObject({
       code: 'UNSUPPORTED_ENVIRONMENT',
       message: expect.stringContaining('apt-get install ffmpeg'),
@@ -197,6 +198,8 @@ describe('matteVideo', () => {
     await expect(matteVideo(join(FIXTURES, 'bad', 'text.png'), join(dir, 'y.mp4'), { matter })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
     await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, output: 'alpha' })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     await expect(matteVideo(clip, clip, { matter })).rejects.toMatchObject({ code: 'OUTPUT' })
+    await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, ffmpegThreads: -1 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
+    await expect(matteVideo(clip, join(dir, 'z.mp4'), { matter, ffmpegThreads: 1.5 })).rejects.toMatchObject({ code: 'INVALID_OPTION' })
     expect(existsSync(join(dir, 'x.mp4')) || existsSync(join(dir, 'y.mp4')) || existsSync(join(dir, 'z.mp4'))).toBe(false)
     // The decoder starts beside ffprobe: each failure above must have stopped it (no process whose
     // command line names this test's files is left).
