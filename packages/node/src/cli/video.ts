@@ -25,6 +25,8 @@ Options
       --foreground <f>       observed (default) or estimate (no old-background tint at edges)
       --stabilizer <mode>    adaptive (default, no latency), ofd (MODNet's One-Frame Delay) or off
       --ffmpeg <path>        the ffmpeg binary (default: ffmpeg on PATH)
+      --ffmpeg-threads <n>   threads per ffmpeg process, 0 for ffmpeg's choice (default: 1 on
+                             machines of up to 4 cores, else 0)
   -m, --model <path>         a local MODNet ONNX model (default: the cached official fp32)
       --sessions <n>         onnxruntime sessions side by side: a number, latency or
                              throughput (default: throughput, one session per core up to 4)
@@ -53,6 +55,7 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
         ...MATTE_FLAGS,
         stabilizer: { type: 'string' },
         ffmpeg: { type: 'string' },
+        'ffmpeg-threads': { type: 'string' },
       },
     })
   } catch (error) {
@@ -75,6 +78,8 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
   if (foreground !== 'observed' && foreground !== 'estimate') problems.push('--foreground must be observed or estimate')
   const threads = values.threads === undefined ? undefined : Number(values.threads)
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 0)) problems.push('--threads needs a whole number')
+  const ffmpegThreads = values['ffmpeg-threads'] === undefined ? undefined : Number(values['ffmpeg-threads'])
+  if (ffmpegThreads !== undefined && !(Number.isInteger(ffmpegThreads) && ffmpegThreads >= 0)) problems.push('--ffmpeg-threads needs a whole number')
   const sessions = parseSessions(values.sessions)
   if (sessions === null) problems.push('--sessions needs a whole number from 1 to 64, latency or throughput')
   let source: ReturnType<typeof modelSourceFromFlags>
@@ -100,6 +105,7 @@ export async function runVideo(argv: readonly string[], io: CliIo): Promise<numb
       foreground,
       stabilizer: { mode: stabilizer },
       ffmpegPath: values.ffmpeg,
+      ffmpegThreads,
       signal: io.signal,
       onProgress: (p) => bar?.frames(p.frames, p.totalFrames, p.etaMs),
     })
