@@ -15,6 +15,11 @@ describe('readImageHeader', () => {
     expect(header.format).toBe(meta.format === 'jpeg' ? 'jpeg' : meta.format)
     expect([header.width, header.height]).toEqual([meta.width, meta.height])
     expect(header.alpha).toBe(meta.hasAlpha || /trns/.test(file))
+    // A JPEG's component count: what tells the Node decoder that libvips will read it as CMYK.
+    if (header.format === 'jpeg') {
+      expect(header.components).toBe(meta.channels)
+      expect(header.components === 4).toBe(meta.space === 'cmyk')
+    } else expect(header.components).toBeUndefined()
   })
 
   it.each([

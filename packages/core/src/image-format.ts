@@ -137,6 +137,11 @@ export interface EncodedImageHeader extends Size {
   readonly format: EncodedFormat
   /** Whether the file can hold transparency (PNG colour type 4 or 6 or a tRNS chunk; WebP alpha). */
   readonly alpha: boolean
+  /**
+   * JPEG only: the number of colour components of the frame (1 grey, 3 YCbCr or RGB, 4 CMYK or
+   * YCCK).
+   */
+  readonly components?: number
 }
 
 /**
@@ -146,7 +151,8 @@ export interface EncodedImageHeader extends Size {
  *
  * @param bytes - the whole encoded file
  * @param label - how messages name the input
- * @returns the format, stored width and height, and whether it may carry alpha
+ * @returns the format, stored width and height, whether it may carry alpha, and a JPEG's number
+ *   of components
  * @throws {@link MatteError} what {@link sniffImageFormat} throws; `UNSUPPORTED_FORMAT` for an
  *   animated WebP; `CORRUPT_IMAGE` when the header is cut short or unreadable
  *
@@ -199,11 +205,11 @@ export function readImageHeader(bytes: Uint8Array, label = 'The input bytes'): E
       const length = u16be(bytes, at + 2)
       // SOF0-15 except DHT (C4), JPG (C8) and DAC (CC).
       if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        if (at + 9 > bytes.length) break
+        if (at + 10 > bytes.length) break
         const height = u16be(bytes, at + 5)
         const width = u16be(bytes, at + 7)
         if (width === 0 || height === 0) throw corrupt('a frame header with a zero size')
-        return { format, width, height, alpha: false }
+        return { format, width, height, alpha: false, components: bytes[at + 9]! }
       }
       at += 2 + length
     }

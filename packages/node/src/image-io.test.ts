@@ -219,6 +219,17 @@ describe('decodeImage on bad inputs', () => {
     expect(performance.now() - started).toBeLessThan(2000)
   })
 
+  it('rejects a JPEG whose frame header declares 65000x65000 from the header alone', async () => {
+    const bytes = new Uint8Array(readFileSync(fixture('variants/rgb-600x400-baseline.jpg')))
+    let at = 2
+    while (!(bytes[at + 1]! >= 0xc0 && bytes[at + 1]! <= 0xc2)) at += 2 + ((bytes[at + 2]! << 8) | bytes[at + 3]!)
+    bytes.set([0xfd, 0xe8, 0xfd, 0xe8], at + 5) // height, width
+    const started = performance.now()
+    await expectCode(decodeImage(bytes), 'IMAGE_TOO_LARGE')
+    await expect(decodeImage(bytes)).rejects.toThrow(/65000x65000 = 4225000000 pixels/)
+    expect(performance.now() - started).toBeLessThan(2000)
+  })
+
   it('applies maxPixels to the declared size', async () => {
     const name = fixture('variants/rgb-600x400-baseline.jpg')
     expect(DEFAULT_MAX_PIXELS).toBe(100_000_000)
