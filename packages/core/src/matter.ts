@@ -36,9 +36,9 @@ export interface MatteTimings {
   readonly decode: number
   /** Size rule, INTER_AREA resampling and normalisation into the input tensor. */
   readonly preprocess: number
-  /** The model run. */
+  /** The model run, and the quantisation of its alpha (`trunc(alpha * 255)`), which the Node worker does. */
   readonly inference: number
-  /** Quantisation and the INTER_AREA resize back to the input size. */
+  /** The INTER_AREA resize of the quantised matte back to the input size. */
   readonly postprocess: number
   /** The whole call. */
   readonly total: number
@@ -119,10 +119,12 @@ class TensorPool {
   static readonly MAX = 4
   private free: Float32Array[] = []
 
+  constructor(private readonly allocate: (length: number) => Float32Array = (n) => new Float32Array(n)) {}
+
   take(size: Size): Float32Array {
     const n = 3 * size.width * size.height
     const i = this.free.findIndex((t) => t.length === n)
-    return i < 0 ? new Float32Array(n) : this.free.splice(i, 1)[0]!
+    return i < 0 ? this.allocate(n) : this.free.splice(i, 1)[0]!
   }
 
   give(tensor: Float32Array): void {
@@ -162,7 +164,7 @@ const asyncDispose: typeof Symbol.asyncDispose =
  */
 export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matter<TInput> {
   const { session, decode, now } = platform
-  const pool = new TensorPool()
+  const pool = new TensorPool(session.createInput ? (n) => session.createInput!(n) : undefined)
   const inflight = new Set<Promise<unknown>>()
   let disposed = false
   let disposing: Promise<void> | undefined
@@ -175,19 +177,21 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
     throwIfAborted(signal)
   }
 
-  const infer = async (tensor: Float32Array, size: Size, signal: AbortSignalLike | undefined): Promise<Float32Array> => {
-    const raw = session.run({ data: tensor, dims: [1, 3, size.height, size.width] }, { signal })
+  // Runs the model and returns the quantised alpha (the session may quantise it itself).
+  const infer = async (tensor: Float32Array, size: Size, signal: AbortSignalLike | undefined): Promise<Uint8Array> => {
+    const raw = session.run({ data: tensor, dims: [1, 3, size.height, size.width] }, { signal, levels: true })
     const run = raw.then(
       (out) => {
         const expected = size.width * size.height
-        if (out.data.length !== expected) {
+        const got = out.levels?.length ?? out.data.length
+        if (got !== expected) {
           throw new MatteError(
             'INFERENCE',
-            `The model returned ${out.data.length} values for a ${size.width}x${size.height} input; ` +
+            `The model returned ${got} values for a ${size.width}x${size.height} input; ` +
               `expected ${expected}. Is this a MODNet model ([N,1,H,W] output)?`,
           )
         }
-        return out.data
+        return out.levels ?? quantizeAlpha(out.data)
       },
       (error: unknown) => {
         if (error instanceof MatteError) throw error
@@ -237,11 +241,10 @@ export function createMatterCore<TInput>(platform: MatterPlatform<TInput>): Matt
       const tensor = (platform.fillTensor ?? toModelTensor)(image, modelSize, pool.take(modelSize))
       const t2 = now()
 
-      const alpha = await infer(tensor, modelSize, signal)
+      const quantised = await infer(tensor, modelSize, signal)
       check(signal)
       const t3 = now()
 
-      const quantised = quantizeAlpha(alpha)
       const atModel = matteSize === 'model' || (modelSize.width === image.width && modelSize.height === image.height)
       const data = atModel ? quantised : await (platform.resizeMatte ?? resizeMatte)(quantised, modelSize, image)
       const t4 = now()

@@ -24,12 +24,23 @@ export interface RunResult extends Float32Tensor {
    * caller's array.
    */
   readonly input?: Float32Array
+  /**
+   * The alpha already quantised as `quantizeAlpha(data)` does (`trunc(alpha * 255)`), from a
+   * session asked for it ({@link RunOptions.levels}) that quantises where the data lies: the Node
+   * worker sends one byte per value back instead of four. When present, `data` may be empty.
+   */
+  readonly levels?: Uint8Array
 }
 
 /** Per-run options passed to {@link ModelSession.run}. */
 export interface RunOptions {
   /** Aborts the run where the runtime allows it (at least, the result is discarded). */
   readonly signal?: AbortSignalLike
+  /**
+   * The caller takes the alpha quantised: the session may return {@link RunResult.levels} in
+   * place of the float `data`. Sessions that ignore it return `data` as usual.
+   */
+  readonly levels?: boolean
 }
 
 /**
@@ -41,6 +52,13 @@ export interface RunOptions {
 export interface ModelSession {
   /** Runs the model on one NCHW tensor and returns the NCHW alpha tensor. */
   run(input: Float32Tensor, options?: RunOptions): Promise<RunResult>
+  /**
+   * Optional: allocates an input array of `length` values that this session reads most cheaply
+   * (the Node worker session: shared memory, which the worker reads without a transfer, so
+   * neither thread allocates or garbage-collects a tensor per run). Core's pipeline keeps and
+   * reuses the arrays it gets from here.
+   */
+  createInput?(length: number): Float32Array
   /** Releases the runtime session. Idempotent. */
   dispose(): Promise<void>
 }

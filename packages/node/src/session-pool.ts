@@ -90,7 +90,10 @@ export function poolSessions(sessions: readonly ModelSession[]): ModelSession {
       else idle.push(index)
     })
   }
+  // An input any of the sessions reads cheaply (the worker sessions' shared memory), where all can.
+  const create = sessions.every((s) => s.createInput) ? sessions[0]!.createInput!.bind(sessions[0]) : undefined
   return {
+    ...(create ? { createInput: create } : {}),
     run(input: Float32Tensor, options?: RunOptions): Promise<RunResult> {
       return new Promise<RunResult>((resolve, reject) => {
         const job = { input, options, resolve, reject }

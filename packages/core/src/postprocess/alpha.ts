@@ -34,13 +34,34 @@ export function quantizeAlpha(alpha: Float32Array, out?: Uint8Array): Uint8Array
     throw new MatteError('INVALID_INPUT', `The output has ${out.length} values, but the alpha has ${n}.`)
   }
   const dst = out ?? new Uint8Array(n)
-  for (let i = 0; i < n; i++) {
+  quantizeInto(alpha, dst)
+  return dst
+}
+
+/** {@link quantizeAlpha}'s loop. */
+function quantizeInto(alpha: Float32Array, dst: Uint8Array): void {
+  for (let i = 0; i < alpha.length; i++) {
     const v = alpha[i]! * 255
     // A Uint8Array store truncates towards zero; `v > 0` is false for NaN.
     dst[i] = v >= 255 ? 255 : v > 0 ? v : 0
   }
-  return dst
 }
+
+/**
+ * The source of a function body that returns `(alpha: Float32Array) => Uint8Array`, which
+ * quantises as {@link quantizeAlpha} does into a new array. Build it in a worker with
+ * `new Function('__name', QUANTIZE_KERNEL)((f) => f)`: `@mattekit/node`'s inference worker
+ * quantises the alpha where it lies and sends a quarter of the bytes back.
+ *
+ * @example
+ * ```ts
+ * import { QUANTIZE_KERNEL } from '@mattekit/core'
+ *
+ * const quantize = new Function('__name', QUANTIZE_KERNEL)((f: unknown) => f) as (alpha: Float32Array) => Uint8Array
+ * postMessage(quantize(alpha)) // trunc(alpha * 255), as quantizeAlpha
+ * ```
+ */
+export const QUANTIZE_KERNEL: string = `${String(quantizeInto)}\nreturn function (alpha) { const q = new Uint8Array(alpha.length); ${declaredName(quantizeInto)}(alpha, q); return q }`
 
 /**
  * Resizes the 8-bit matte from the model's size back to the image's size with OpenCV's
