@@ -339,6 +339,26 @@ export function fastU8(src: usize, sw: i32, cn: i32, scaleX: i32, scaleY: i32, d
   }
 }
 
+// Twin of `quantizeInto` (packages/core/src/postprocess/alpha.ts): `trunc(alpha * 255)` in float64,
+// clamped to [0, 255], NaN to 0, four values per step: float64 lanes for the product (as
+// JavaScript computes it), a saturating truncation, and saturating narrows for the clamp.
+export function quantize(src: usize, dst: usize, n: i32): void {
+  const k = f64x2.splat(255.0)
+  let i = 0
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(src + (<usize>i << 2))
+    const lo = i32x4.trunc_sat_f64x2_s_zero(f64x2.mul(f64x2.promote_low_f32x4(v), k))
+    const hi = i32x4.trunc_sat_f64x2_s_zero(f64x2.mul(f64x2.promote_low_f32x4(i64x2.shuffle(v, v, 1, 0)), k))
+    const w = i64x2.shuffle(lo, hi, 0, 2)
+    const h = i16x8.narrow_i32x4_s(w, w)
+    v128.store32_lane(dst + <usize>i, i8x16.narrow_i16x8_u(h, h), 0)
+  }
+  for (; i < n; i++) {
+    const v = <f64>load<f32>(src + (<usize>i << 2)) * 255.0
+    store<u8>(dst + <usize>i, v >= 255.0 ? 255 : v > 0.0 ? <u8><i32>v : 0)
+  }
+}
+
 // Where the caller may lay out its data: the first byte after the module's own static data.
 export function heapBase(): usize {
   return __heap_base

@@ -8,7 +8,7 @@
 import { MatteError } from '../errors.js'
 import type { Size } from '../image.js'
 import { RowCache, declaredName, hlineU8, linearFillU8, linearKernelU8, resizeArea, resizePlan, type LinearAxis } from '../resample/area.js'
-import { wasmKernelsSource } from '../wasm/kernels.js'
+import { wasmKernels, wasmKernelsSource } from '../wasm/kernels.js'
 
 /**
  * Quantises the model's alpha to 8 bits the way the official script does
@@ -34,7 +34,7 @@ export function quantizeAlpha(alpha: Float32Array, out?: Uint8Array): Uint8Array
     throw new MatteError('INVALID_INPUT', `The output has ${out.length} values, but the alpha has ${n}.`)
   }
   const dst = out ?? new Uint8Array(n)
-  quantizeInto(alpha, dst)
+  if (!wasmKernels()?.quantize(alpha, dst)) quantizeInto(alpha, dst)
   return dst
 }
 
@@ -61,7 +61,11 @@ function quantizeInto(alpha: Float32Array, dst: Uint8Array): void {
  * postMessage(quantize(alpha)) // trunc(alpha * 255), as quantizeAlpha
  * ```
  */
-export const QUANTIZE_KERNEL: string = `${String(quantizeInto)}\nreturn function (alpha) { const q = new Uint8Array(alpha.length); ${declaredName(quantizeInto)}(alpha, q); return q }`
+export const QUANTIZE_KERNEL: string = [
+  String(quantizeInto),
+  wasmKernelsSource('wasm'),
+  `return function (alpha) { const q = new Uint8Array(alpha.length); if (!wasm || !wasm.quantize(alpha, q)) ${declaredName(quantizeInto)}(alpha, q); return q }`,
+].join('\n')
 
 /**
  * Resizes the 8-bit matte from the model's size back to the image's size with OpenCV's

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Size } from '../image.js'
 import { compositeScaled, cutout } from '../composite.js'
-import { MATTE_RESIZE_KERNEL, type MatteSlice, resizeMatte, resizeMatteShared } from '../postprocess/alpha.js'
+import { MATTE_RESIZE_KERNEL, type MatteSlice, QUANTIZE_KERNEL, quantizeAlpha, resizeMatte, resizeMatteShared } from '../postprocess/alpha.js'
 import { MODEL_TENSOR_KERNEL, type TensorSlice, toModelTensor, toModelTensorShared } from '../preprocess/tensor.js'
 import { resizeArea, resizePlan } from '../resample/area.js'
 import { mulberry32, randomBytes } from '../testing/prng.js'
@@ -186,6 +186,34 @@ describe('WebAssembly kernels', () => {
     const white = new Uint8Array(96 * 64 * 3).fill(255)
     const { js, wasm } = bothPaths(() => resizeArea(white, { width: 96, height: 64 }, { width: 12, height: 8 }, 3))
     expect(js.every((v) => v === 255) && wasm.every((v) => v === 255)).toBe(true)
+  })
+
+  it('quantise the alpha (quantizeAlpha, QUANTIZE_KERNEL) byte for byte on both paths: every level boundary, NaN, infinities, -0, out-of-range values, tails and views', () => {
+    const special = [NaN, Infinity, -Infinity, -0, 0, -1e-30, 1e-45, 1, 1.0000001, 2, -3, 3e9, -3e9, 0.9999999]
+    const edges: number[] = []
+    for (let k = 0; k <= 256; k++) {
+      // k/255 as float32 and its neighbours: where float64 `a * 255` decides the level.
+      const f = Math.fround(k / 255)
+      const bits = new Uint32Array(new Float32Array([f]).buffer)[0]!
+      for (const d of [-2, -1, 0, 1, 2]) edges.push(new Float32Array(new Uint32Array([bits + d]).buffer)[0]!)
+    }
+    const rand = mulberry32(5)
+    const random = Array.from({ length: 997 }, () => (rand() / 2 ** 32) * 1.2 - 0.1)
+    const values = Float32Array.from([...special, ...edges, ...random])
+    const quantize = new Function('__name', QUANTIZE_KERNEL)((f: unknown) => f) as (alpha: Float32Array) => Uint8Array
+    for (const n of [values.length, 1, 2, 3, 5, 7]) {
+      for (const offset of [0, 1, 3]) {
+        const view = values.subarray(offset, offset + Math.min(n, values.length - offset))
+        const { js, wasm } = bothPaths(() => quantizeAlpha(view))
+        expect(byteMismatches(wasm, js)).toBe(0)
+        expect(byteMismatches(quantize(view), js)).toBe(0)
+        // The official rule, value by value: trunc(a * 255) clamped, NaN to 0.
+        for (let i = 0; i < view.length; i++) {
+          const v = view[i]! * 255
+          expect(js[i]).toBe(Number.isNaN(v) ? 0 : Math.min(255, Math.max(0, Math.trunc(v))))
+        }
+      }
+    }
   })
 
   it('stay exact across an image large enough to make them start over with fresh memory (over 64 MiB)', () => {

@@ -3,7 +3,8 @@
  * reduction fused with normalisation, and the plain normalisation when no resize is needed), the
  * 8-bit enlargement of the matte (`resizeMatte`), the composite over a background enlarged on the
  * fly (`compositeScaled`, the video blur background), the 8-bit block average (`resizeArea` at
- * integer scales, behind `reducedBlur`) and the cut-out's RGBA interleave (`cutout`). Source:
+ * integer scales, behind `reducedBlur`), the cut-out's RGBA interleave (`cutout`) and the alpha's
+ * quantisation (`quantizeAlpha`). Source:
  * `packages/core/wasm/kernels.ts` (AssemblyScript, with 128-bit SIMD where lanes fit the work),
  * compiled by `npm run wasm`.
  *
@@ -71,6 +72,8 @@ export interface WasmKernels {
   fastU8(src: Uint8Array, sw: number, cn: number, scaleX: number, scaleY: number, dst: Uint8Array, dw: number, dh: number): boolean
   /** `cutout`'s interleave: `n` RGB pixels and their alpha `a` to RGBA in `out`. */
   interleaveRgba(rgb: Uint8Array, a: Uint8Array, out: Uint8Array, n: number): boolean
+  /** `quantizeInto`'s work: `alpha` to 8-bit levels in `out` (same length). */
+  quantize(alpha: Float32Array, out: Uint8Array): boolean
 }
 
 /**
@@ -97,6 +100,7 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
     compositeScaled(...args: number[]): void
     interleaveRgba(...args: number[]): void
     fastU8(...args: number[]): void
+    quantize(...args: number[]): void
   }
   interface WasmApi {
     Module: new (bytes: Uint8Array) => object
@@ -286,6 +290,18 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
         heap.put(buffer, pA, a.subarray(0, n))
         ex.interleaveRgba(pRgb, pA, pOut, n)
         out.set(new Uint8Array(buffer, pOut, n * 4))
+      })
+    },
+    quantize(alpha, out) {
+      return heap.run(() => {
+        const ex = heap.begin()
+        const n = alpha.length
+        const pSrc = heap.reserve(n * 4)
+        const pOut = heap.reserve(n + 4) // the last step writes 4 bytes
+        const buffer = heap.ready(ex)
+        heap.put(buffer, pSrc, alpha)
+        ex.quantize(pSrc, pOut, n)
+        out.set(new Uint8Array(buffer, pOut, n))
       })
     },
   }
