@@ -230,6 +230,18 @@ describe('decodeImage on bad inputs', () => {
     expect(performance.now() - started).toBeLessThan(2000)
   })
 
+  it('decodes a JPEG with stray bytes between its segments as libjpeg does (warning, same pixels)', async () => {
+    const bytes = new Uint8Array(readFileSync(fixture('variants/rgb-600x400-baseline.jpg')))
+    const app0End = 4 + ((bytes[4]! << 8) | bytes[5]!) // SOI, then APP0's length
+    const stray = new Uint8Array(bytes.length + 3)
+    stray.set(bytes.subarray(0, app0End))
+    stray.set([0x00, 0x12, 0x34], app0End)
+    stray.set(bytes.subarray(app0End), app0End + 3)
+    const [a, b] = await Promise.all([decodeImage(bytes), decodeImage(stray)])
+    expect([b.width, b.height]).toEqual([600, 400])
+    expect(Buffer.from(b.data).equals(Buffer.from(a.data))).toBe(true)
+  })
+
   it('applies maxPixels to the declared size', async () => {
     const name = fixture('variants/rgb-600x400-baseline.jpg')
     expect(DEFAULT_MAX_PIXELS).toBe(100_000_000)

@@ -25,7 +25,7 @@
 import { readFile } from 'node:fs/promises'
 import sharp, { type Metadata, type OutputInfo } from 'sharp'
 import { ENCODED_FORMAT_NAMES, MatteError, isMatteError, raceAbort, readImageHeader, sniffImageFormat, throwIfAborted } from '@mattekit/core'
-import type { EncodedFormat, RgbImage } from '@mattekit/core'
+import type { EncodedFormat, EncodedImageHeader, RgbImage } from '@mattekit/core'
 
 /**
  * The default {@link DecodeOptions.maxPixels}: 100 megapixels (10000 x 10000).
@@ -126,8 +126,10 @@ export async function decodeImage(input: Uint8Array | string, options: DecodeOpt
   let width: number
   let height: number
   let cmyk = false
-  if (format === 'jpeg') {
-    const header = readImageHeader(bytes, label)
+  // A JPEG whose markers core's reader does not follow (stray bytes between segments, which
+  // libjpeg skips with a warning) has its header read by libvips instead.
+  const header = format === 'jpeg' ? jpegHeader(bytes, label) : undefined
+  if (header) {
     ;({ width, height } = header)
     cmyk = header.components === 4 // libvips reads every 4-component JPEG as CMYK
   } else {
@@ -244,6 +246,14 @@ export function fromRawPixels(raw: RawPixels): RgbImage {
     }
   }
   return { data: rgb, width, height }
+}
+
+function jpegHeader(bytes: Uint8Array, label: string): EncodedImageHeader | undefined {
+  try {
+    return readImageHeader(bytes, label)
+  } catch {
+    return undefined
+  }
 }
 
 function checkMaxPixels(value: number | undefined): number {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { quantizeAlpha } from '@mattekit/core'
+import { modelInputSize, quantizeAlpha, toModelTensor } from '@mattekit/core'
 import { MODEL } from '../test/paths.js'
 import { createOrtSession } from './ort-session.js'
 import { createOrtWorkerSession, type WorkerModelSession } from './ort-worker.js'
@@ -75,5 +75,49 @@ describe('createOrtWorkerSession', () => {
     } finally {
       await main.dispose()
     }
+  })
+
+  it('keeps two views of one shared buffer apart, and two shared fills before their runs apart', async () => {
+    const dims = [1, 3, 64, 96]
+    const n = 3 * 64 * 96
+    const main = await createOrtSession(MODEL)
+    try {
+      const whole = session.createInput(2 * n)
+      for (let i = 0; i < whole.length; i++) whole[i] = Math.sin(i / (i < n ? 3 : 11))
+      const [a, b] = await Promise.all([session.run({ data: whole.subarray(0, n), dims }), session.run({ data: whole.subarray(n), dims })])
+      const [ra, rb] = await Promise.all([main.run({ data: whole.slice(0, n), dims }), main.run({ data: whole.slice(n), dims })])
+      expect(a.data.every((v, i) => v === ra.data[i])).toBe(true)
+      expect(b.data.every((v, i) => v === rb.data[i])).toBe(true)
+
+      // Two images large enough to share their preprocessing, both filled before either runs.
+      const image = (seed: number) => {
+        const data = new Uint8Array(1200 * 900 * 3)
+        for (let i = 0; i < data.length; i++) data[i] = (i * seed + (i >> 9)) & 255
+        return { data, width: 1200, height: 900 }
+      }
+      const size = modelInputSize(1200, 900)
+      const sdims = [1, 3, size.height, size.width]
+      const [imgA, imgB] = [image(7), image(13)]
+      const tA = session.fillTensor(imgA, size, session.createInput(3 * size.width * size.height))
+      const tB = session.fillTensor(imgB, size, session.createInput(3 * size.width * size.height))
+      const [outA, outB] = await Promise.all([session.run({ data: tA, dims: sdims }), session.run({ data: tB, dims: sdims })])
+      const refA = await main.run({ data: toModelTensor(imgA, size), dims: sdims })
+      const refB = await main.run({ data: toModelTensor(imgB, size), dims: sdims })
+      expect(outA.data.every((v, i) => v === refA.data[i])).toBe(true)
+      expect(outB.data.every((v, i) => v === refB.data[i])).toBe(true)
+    } finally {
+      await main.dispose()
+    }
+  })
+
+  it('lets runs already sent finish before dispose ends the worker, and refuses runs after it', async () => {
+    const own = await createOrtWorkerSession(MODEL)
+    const dims = [1, 3, 64, 96]
+    const runs = [0, 1, 2].map(() => own.run({ data: own.createInput(3 * 64 * 96).fill(0.25), dims }))
+    const disposing = own.dispose()
+    const results = await Promise.allSettled(runs)
+    await disposing
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled'])
+    await expect(own.run({ data: new Float32Array(3 * 64 * 96), dims })).rejects.toMatchObject({ code: 'DISPOSED' })
   })
 })

@@ -38,8 +38,8 @@ let quantize
 const slices = new Map()
 const spare = []
 // Inputs in shared memory, sent once each and then named by id (main says when to forget one),
-// and this thread's own tensor per length, which onnxruntime reads (it refuses shared memory).
-// Neither thread allocates, transfers or garbage-collects a tensor per run.
+// and this thread's own tensor per length (the last 2), which onnxruntime reads (it refuses
+// shared memory). Neither thread allocates, transfers or garbage-collects a tensor per run.
 const inputs = new Map()
 const own = new Map()
 let stage
@@ -48,13 +48,13 @@ function ownTensor(n) {
   if (!t) {
     t = new Float32Array(n)
     own.set(n, t)
-    if (own.size > 4) own.delete(own.keys().next().value)
+    if (own.size > 2) own.delete(own.keys().next().value)
   }
   return t
 }
 // Rows of the next tensor that the main thread shares with this thread while it is idle
-// (core's toModelTensorShared): computed at once (into this thread's own tensor when the input
-// is in shared memory), merged into the tensor when its run arrives.
+// (core's toModelTensorShared): computed at once into a tensor of their own, merged with the
+// main thread's rows when their run arrives.
 function computeSlice(msg) {
   try {
     kernel = kernel || new Function('__name', workerData.kernel)((f) => f)
@@ -62,7 +62,7 @@ function computeSlice(msg) {
     if (msg.stage) stage = msg.stage
     if (msg.rowsLength !== undefined) s.rows = stage.subarray(0, msg.rowsLength)
     const n = 3 * s.dw * s.dh
-    let dst = msg.own ? ownTensor(n) : spare.pop()
+    let dst = spare.pop()
     if (!dst || dst.length !== n) dst = new Float32Array(n)
     kernel(s, dst)
     slices.set(msg.id, { s, dst })
@@ -90,17 +90,18 @@ function inputTensor(msg) {
   if (msg.input) inputs.set(msg.inputId, msg.input)
   for (const id of msg.forget || []) inputs.delete(id)
   const src = inputs.get(msg.inputId)
+  if (!src) throw new Error('the worker does not hold input ' + msg.inputId)
   if (msg.slice === undefined) {
     const t = ownTensor(src.length)
     t.set(src)
-    return t
+    return { data: t }
   }
-  // The slice's rows are already in the own tensor: copy the rows above them from the input.
+  // The slice's rows are computed already: copy the rows above them from the input.
   const { s, dst } = takeSlice(msg.slice)
   const plane = s.dw * s.dh
   const a = s.rowStart * s.dw
   for (let c = 0; c < 3; c++) dst.set(src.subarray(c * plane, c * plane + a), c * plane)
-  return dst
+  return { data: dst, spare: true }
 }
 async function init() {
   const o = workerData.options
@@ -117,13 +118,15 @@ async function run(msg) {
   try {
     const shared = msg.inputId !== undefined
     let data
-    if (shared) data = inputTensor(msg)
+    let recycle = false
+    if (shared) ({ data, spare: recycle } = inputTensor(msg))
     else {
       data = msg.data
       if (msg.slice !== undefined) mergeSlice(msg.slice, data)
     }
     await ready
     const out = await session.run({ input: new ort.Tensor('float32', data, msg.dims) })
+    if (recycle && spare.length < 2) spare.push(data)
     const t = out.output
     quantize = quantize || new Function('__name', workerData.quantizeKernel)((f) => f) // core's quantizeAlpha
     const alpha = msg.levels ? quantize(t.data) : t.data
@@ -181,13 +184,13 @@ export interface WorkerModelSession extends ModelSession {
    * An input array in shared memory: sent to the worker once, then named by id at each run, and
    * copied there into the worker's own tensor (onnxruntime-node refuses shared memory), so
    * neither thread allocates, transfers or garbage-collects a tensor per run. The worker keeps
-   * the last 8 it was sent; an older one is sent again when used.
+   * the last 4 it was sent; an older one is sent again when used.
    */
   createInput(length: number): Float32Array
 }
 
-/** How many shared-memory inputs a worker keeps (core's pipeline keeps at most 4). */
-const MAX_INPUTS = 8
+/** How many shared-memory inputs a worker keeps (core's pipeline keeps 4 for reuse). */
+const MAX_INPUTS = 4
 
 /** The largest staging buffer kept for shared preprocessing (bytes of source rows). */
 const MAX_STAGE = 32 * 2 ** 20
@@ -278,7 +281,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
   })
 
   // Inputs in shared memory the worker holds, by id, least recently used first.
-  const inputIds = new WeakMap<ArrayBufferLike, number>()
+  const inputIds = new WeakMap<Float32Array, number>()
   const sentInputs = new Set<number>()
   let nextInput = 0
   // Tensors whose bottom rows the worker is computing, and the id of that share.
@@ -312,13 +315,12 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
         (slice) => {
           const id = nextSlice++
           const staged = slice.rows.buffer instanceof SharedArrayBuffer
-          const own = out.buffer instanceof SharedArrayBuffer // computed into the worker's own tensor
           if (staged) {
             stagedFor = id
-            const message = { type: 'slice', id, own, slice: { ...slice, rows: undefined }, rowsLength: slice.rows.length, stage: stageSent ? undefined : stage }
+            const message = { type: 'slice', id, slice: { ...slice, rows: undefined }, rowsLength: slice.rows.length, stage: stageSent ? undefined : stage }
             stageSent = true
             worker.postMessage(message)
-          } else worker.postMessage({ type: 'slice', id, own, slice }, [slice.rows.buffer as ArrayBuffer])
+          } else worker.postMessage({ type: 'slice', id, slice }, [slice.rows.buffer as ArrayBuffer])
           shared.set(out, id)
           return true
         },
@@ -358,6 +360,7 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
       const slice = shared.get(data)
       shared.delete(data)
       if (failure) return Promise.reject(failure)
+      if (disposed) return Promise.reject(new MatteError('DISPOSED', 'This session was disposed.'))
       const id = nextId++
       const levels = options?.levels === true
       // The worker has read the staged rows once this run settles (it merges the slice first).
@@ -370,20 +373,28 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
           reject: (e: unknown) => (release(), reject(e)),
         })
         worker.ref() // keep the process alive while a run is in flight
-        if (data.buffer instanceof SharedArrayBuffer) {
-          // Sent once, then named by id; the worker keeps the last MAX_INPUTS it was sent.
-          let inputId = inputIds.get(data.buffer)
-          const first = inputId === undefined || !sentInputs.delete(inputId)
-          if (first) inputIds.set(data.buffer, (inputId = nextInput++))
-          sentInputs.add(inputId!)
-          const forget: number[] = []
-          for (const old of sentInputs) {
-            if (sentInputs.size - forget.length <= MAX_INPUTS) break
-            forget.push(old)
-          }
-          for (const old of forget) sentInputs.delete(old)
-          worker.postMessage({ type: 'run', id, inputId, input: first ? data : undefined, forget, dims: [...input.dims], slice, levels })
-        } else worker.postMessage({ type: 'run', id, data, dims: [...input.dims], slice, levels }, [data.buffer as ArrayBuffer])
+        try {
+          if (data.buffer instanceof SharedArrayBuffer) {
+            // Sent once, then named by id (per array: two views of one buffer are two inputs);
+            // the worker keeps the last MAX_INPUTS it was sent and forgets what this says.
+            let inputId = inputIds.get(data)
+            const first = inputId === undefined || !sentInputs.has(inputId)
+            if (first) inputId = nextInput++
+            const kept = [...sentInputs].filter((old) => old !== inputId)
+            const forget = kept.slice(0, Math.max(0, kept.length + 1 - MAX_INPUTS))
+            worker.postMessage({ type: 'run', id, inputId, input: first ? data : undefined, forget, dims: [...input.dims], slice, levels })
+            // Only what the worker was told: a message that failed to go changes nothing.
+            inputIds.set(data, inputId!)
+            for (const old of forget) sentInputs.delete(old)
+            sentInputs.delete(inputId!)
+            sentInputs.add(inputId!)
+          } else worker.postMessage({ type: 'run', id, data, dims: [...input.dims], slice, levels }, [data.buffer as ArrayBuffer])
+        } catch (error) {
+          pending.delete(id)
+          if (pending.size === 0) worker.unref()
+          release()
+          reject(error)
+        }
       })
     },
     dispose(): Promise<void> {
@@ -391,8 +402,17 @@ export async function createOrtWorkerSession(model: string | Uint8Array, options
         if (!failure) {
           worker.ref()
           await new Promise<void>((resolve) => {
-            worker.once('message', () => resolve())
-            worker.once('exit', () => resolve())
+            // Runs still queued in the worker finish first; it answers 'disposed' after them.
+            const onMessage = (msg: { type: string }): void => {
+              if (msg.type === 'disposed') done()
+            }
+            const done = (): void => {
+              worker.off('message', onMessage)
+              worker.off('exit', done)
+              resolve()
+            }
+            worker.on('message', onMessage)
+            worker.once('exit', done)
             worker.postMessage({ type: 'dispose' })
           })
         }
