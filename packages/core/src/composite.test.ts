@@ -186,6 +186,53 @@ describe('compositeScaled', () => {
   })
 })
 
+describe('writing into a given buffer (out)', () => {
+  const rnd = mulberry32(91)
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rnd() & 255)
+  const w = 37
+  const h = 11
+  const image = { data: bytes(w * h * 3), width: w, height: h }
+  const matte = { data: bytes(w * h), width: w, height: h }
+  const small = { data: bytes(9 * 4 * 3), width: 9, height: 4 }
+  const other = { data: bytes(w * h * 3), width: w, height: h }
+
+  it.each([
+    ['cutout', 4, (out?: Uint8Array) => cutout(image, matte, {}, out)],
+    ['cutout, estimated foreground', 4, (out?: Uint8Array) => cutout(image, matte, { foreground: 'estimate' }, out)],
+    ['composite over a colour', 3, (out?: Uint8Array) => composite(image, matte, { type: 'color', color: [1, 2, 3] }, {}, out)],
+    ['composite over an image', 3, (out?: Uint8Array) => composite(image, matte, { type: 'image', image: other }, {}, out)],
+    ['composite over a blur', 3, (out?: Uint8Array) => composite(image, matte, { type: 'blur', radius: 4 }, {}, out)],
+    ['compositeScaled', 3, (out?: Uint8Array) => compositeScaled(image, matte, small, {}, out)],
+  ] as const)('%s: the same bytes as a fresh result, in the given array, reused call after call', (_, channels, run) => {
+    const fresh = run().data
+    // A view at an odd offset of a larger, dirty buffer: every byte must be written.
+    const backing = new Uint8Array(w * h * channels + 3).fill(0xa5)
+    const out = backing.subarray(1, 1 + w * h * channels)
+    for (let i = 0; i < 2; i++) {
+      const result = run(out)
+      expect(result.data).toBe(out)
+      expect(Buffer.from(out).equals(Buffer.from(fresh))).toBe(true)
+    }
+    expect([backing[0], backing.at(-1)]).toEqual([0xa5, 0xa5])
+  })
+
+  it('refuses an array of the wrong length or type, and one that shares memory with an input', () => {
+    const code = { code: 'INVALID_INPUT' }
+    expect(() => cutout(image, matte, {}, new Uint8Array(w * h * 3))).toThrow(expect.objectContaining(code))
+    expect(() => composite(image, matte, { type: 'color', color: [0, 0, 0] }, {}, new Uint8Array(w * h * 4))).toThrow(expect.objectContaining(code))
+    expect(() => compositeScaled(image, matte, small, {}, new Uint16Array(w * h * 3) as unknown as Uint8Array)).toThrow(expect.objectContaining(code))
+    // In place would read pixels it has already overwritten.
+    expect(() => composite(image, matte, { type: 'color', color: [0, 0, 0] }, {}, image.data)).toThrow(expect.objectContaining(code))
+    expect(() => composite(image, matte, { type: 'image', image: other }, {}, other.data)).toThrow(expect.objectContaining(code))
+    expect(() => compositeScaled(image, matte, small, {}, new Uint8Array(image.data.buffer, 0, w * h * 3))).toThrow(expect.objectContaining(code))
+    const shared = new Uint8Array(w * h * 5)
+    const m = { data: shared.subarray(0, w * h), width: w, height: h }
+    expect(() => cutout(image, m, {}, shared.subarray(w * h - 1, w * h * 5 - 1))).toThrow(expect.objectContaining(code))
+    // Adjacent views of one buffer do not overlap.
+    expect(cutout(image, m, {}, shared.subarray(w * h)).data.byteOffset).toBe(w * h)
+  })
+})
+
 describe('parseColor', () => {
   it.each([
     ['#fff', [255, 255, 255]],

@@ -54,6 +54,21 @@ function checkPair(image: RgbImage, matte: Matte): void {
   }
 }
 
+const overlaps = (a: Uint8Array, b: Uint8Array): boolean =>
+  a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength
+
+/** The array a result goes into: `out` when given (checked), else a new one. */
+function outputArray(out: Uint8Array | undefined, length: number, inputs: readonly Uint8Array[]): Uint8Array {
+  if (out === undefined) return new Uint8Array(length)
+  if (!(out instanceof Uint8Array) || out.length !== length) {
+    throw new MatteError('INVALID_INPUT', `out must be a Uint8Array of ${length} bytes for this image, got ${out instanceof Uint8Array ? `${out.length} bytes` : String(out)}.`)
+  }
+  if (inputs.some((d) => overlaps(out, d))) {
+    throw new MatteError('INVALID_INPUT', 'out must not share memory with the image, the matte or the background: pass a buffer of its own.')
+  }
+  return out
+}
+
 /** round(x / 255) for x in [0, 255 * 255], without a division. */
 const div255 = (x: number): number => (x + 128 + ((x + 128) >> 8)) >> 8
 
@@ -63,21 +78,25 @@ const div255 = (x: number): number => (x + 128 + ((x + 128) >> 8)) >> 8
  * @param image - the decoded image (`MatteResult.image`)
  * @param matte - its matte (`MatteResult.matte`)
  * @param options - `foreground: 'estimate'` removes the old background's tint from soft edges
+ * @param out - where to write the `width * height * 4` bytes (e.g. a buffer reused from frame to
+ *   frame, which spares the allocation); a new array when omitted
  * @returns RGBA pixels, alpha = matte
+ * @throws {@link MatteError} `INVALID_INPUT` when sizes differ, or `out` has the wrong length or
+ *   shares memory with an input
  * @example
  * ```ts
  * const { image, matte } = await matter.matte('portrait.jpg')
  * const rgba = cutout(image, matte) // write it as PNG to keep the transparency
  * ```
  */
-export function cutout(image: RgbImage, matte: Matte, options: ComposeOptions = {}): RgbaImage {
+export function cutout(image: RgbImage, matte: Matte, options: ComposeOptions = {}, out?: Uint8Array): RgbaImage {
   checkPair(image, matte)
   const n = image.width * image.height
+  const dst = outputArray(out, n * 4, [image.data, matte.data])
   const src = foregroundOf(image, matte, options).data
   const a = matte.data
-  const out = new Uint8Array(n * 4)
-  if (!wasmKernels()?.interleaveRgba(src, a, out, n)) interleaveRgba(src, a, out, n)
-  return { data: out, width: image.width, height: image.height }
+  if (!wasmKernels()?.interleaveRgba(src, a, dst, n)) interleaveRgba(src, a, dst, n)
+  return { data: dst, width: image.width, height: image.height }
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
@@ -104,8 +123,11 @@ function interleaveRgba(src: Uint8Array, a: Uint8Array, out: Uint8Array, n: numb
  * @param matte - its matte (`MatteResult.matte`)
  * @param background - a colour, a same-size image, or `blur` (a blurred copy of `image`)
  * @param options - `foreground: 'estimate'` removes the old background's tint from soft edges
+ * @param out - where to write the `width * height * 3` bytes (e.g. a buffer reused from frame to
+ *   frame); a new array when omitted
  * @returns the composite, same size as the image
- * @throws {@link MatteError} `INVALID_INPUT` when sizes differ
+ * @throws {@link MatteError} `INVALID_INPUT` when sizes differ, or `out` has the wrong length or
+ *   shares memory with an input
  * @example
  * ```ts
  * const { image, matte } = await matter.matte('portrait.jpg')
@@ -114,20 +136,20 @@ function interleaveRgba(src: Uint8Array, a: Uint8Array, out: Uint8Array, n: numb
  * const clean = composite(image, matte, { type: 'color', color: [255, 255, 255] }, { foreground: 'estimate' })
  * ```
  */
-export function composite(image: RgbImage, matte: Matte, background: Background, options: ComposeOptions = {}): RgbImage {
+export function composite(image: RgbImage, matte: Matte, background: Background, options: ComposeOptions = {}, out?: Uint8Array): RgbImage {
   checkPair(image, matte)
   const n = image.width * image.height
+  const dst = outputArray(out, n * 3, background.type === 'image' ? [image.data, matte.data, background.image.data] : [image.data, matte.data])
   const fg = foregroundOf(image, matte, options).data
   const a = matte.data
-  const out = new Uint8Array(n * 3)
   if (background.type === 'color') {
     const [r, g, b] = background.color
     for (let i = 0, j = 0; i < n; i++, j += 3) {
       const al = a[i]!
       const ia = 255 - al
-      out[j] = div255(fg[j]! * al + r * ia)
-      out[j + 1] = div255(fg[j + 1]! * al + g * ia)
-      out[j + 2] = div255(fg[j + 2]! * al + b * ia)
+      dst[j] = div255(fg[j]! * al + r * ia)
+      dst[j + 1] = div255(fg[j + 1]! * al + g * ia)
+      dst[j + 2] = div255(fg[j + 2]! * al + b * ia)
     }
   } else {
     const bgImage = background.type === 'image' ? background.image : blur(image, background.radius)
@@ -142,12 +164,12 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
     for (let i = 0, j = 0; i < n; i++, j += 3) {
       const al = a[i]!
       const ia = 255 - al
-      out[j] = div255(fg[j]! * al + bg[j]! * ia)
-      out[j + 1] = div255(fg[j + 1]! * al + bg[j + 1]! * ia)
-      out[j + 2] = div255(fg[j + 2]! * al + bg[j + 2]! * ia)
+      dst[j] = div255(fg[j]! * al + bg[j]! * ia)
+      dst[j + 1] = div255(fg[j + 1]! * al + bg[j + 1]! * ia)
+      dst[j + 2] = div255(fg[j + 2]! * al + bg[j + 2]! * ia)
     }
   }
-  return { data: out, width: image.width, height: image.height }
+  return { data: dst, width: image.width, height: image.height }
 }
 
 /**
@@ -162,9 +184,12 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
  * @param background - the background at any size; it is stretched to the image's size (no crop:
  *   keep its aspect ratio, or crop it first)
  * @param options - which foreground colours to use
- * @returns a new RGB image of the image's size
- * @throws {@link MatteError} `INVALID_INPUT` when the matte's size differs from the image's, or the
- *   background's data does not match its size
+ * @param out - where to write the `width * height * 3` bytes (e.g. a buffer reused from frame to
+ *   frame); a new array when omitted
+ * @returns an RGB image of the image's size
+ * @throws {@link MatteError} `INVALID_INPUT` when the matte's size differs from the image's, the
+ *   background's data does not match its size, or `out` has the wrong length or shares memory with
+ *   an input
  *
  * @example
  * ```ts
@@ -174,19 +199,19 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
  * const frame = compositeScaled(image, matte, reducedBlur(image))
  * ```
  */
-export function compositeScaled(image: RgbImage, matte: Matte, background: RgbImage, options: ComposeOptions = {}): RgbImage {
+export function compositeScaled(image: RgbImage, matte: Matte, background: RgbImage, options: ComposeOptions = {}, out?: Uint8Array): RgbImage {
   checkPair(image, matte)
   const { width: bw, height: bh, data: bg } = background
   if (!(Number.isSafeInteger(bw) && Number.isSafeInteger(bh) && bw > 0 && bh > 0) || !(bg instanceof Uint8Array) || bg.length !== bw * bh * 3) {
     throw new MatteError('INVALID_INPUT', `The background must be RGB pixels of its size (${String(bw)}x${String(bh)}).`)
   }
   const { width: w, height: h } = image
+  const dst = outputArray(out, w * h * 3, [image.data, matte.data, bg])
   const fg = foregroundOf(image, matte, options).data
   const a = matte.data
-  const out = new Uint8Array(w * h * 3)
   const wasm = wasmKernels()
-  if (wasm === undefined || !wasm.compositeScaled(fg, a, bg, bw, bh, w, h, bilinearTable(bw, w, 3), out)) bilinearRows(bg, background, image, 3, (y, top, bottom, wy) => blendRow(fg, a, top, bottom, wy, out, y * w, w))
-  return { data: out, width: w, height: h }
+  if (wasm === undefined || !wasm.compositeScaled(fg, a, bg, bw, bh, w, h, bilinearTable(bw, w, 3), dst)) bilinearRows(bg, background, image, 3, (y, top, bottom, wy) => blendRow(fg, a, top, bottom, wy, dst, y * w, w))
+  return { data: dst, width: w, height: h }
 }
 
 /** One row of {@link compositeScaled}: the background sample as resizeBilinear rounds it, then composite's blend. */

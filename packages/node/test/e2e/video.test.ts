@@ -25,10 +25,27 @@ const ffprobe = (file: string): { streams: Record<string, string | number | Reco
       encoding: 'utf8',
     }),
   )
-const rawFrames = (file: string, pixFmt: string, bytesPerPixel: number, codec: string[] = []): Buffer[] => {
+const rawFrames = (file: string, pixFmt: string, bytesPerPixel: number, codec: string[] = [], width = W, height = H): Buffer[] => {
   const raw = execFileSync('ffmpeg', ['-v', 'error', ...codec, '-i', file, '-f', 'rawvideo', '-pix_fmt', pixFmt, 'pipe:1'], { maxBuffer: 1 << 28 })
-  const size = W * H * bytesPerPixel
+  const size = width * height * bytesPerPixel
   return Array.from({ length: raw.length / size }, (_, i) => raw.subarray(i * size, (i + 1) * size))
+}
+
+/**
+ * Every frame of a lossless matte video is matte() of the source clip's frame, stabilised at the
+ * model size, resized.
+ */
+async function expectExactMattes(out: string, source = clip, frames = FRAMES, width = W, height = H, fps = 10): Promise<void> {
+  const written = rawFrames(out, 'gray', 1, [], width, height)
+  const decoded = rawFrames(source, 'rgb24', 3, [], width, height)
+  expect(written).toHaveLength(frames)
+  const stabilizer = createStabilizer()
+  for (let i = 0; i < frames; i++) {
+    const { matte } = await matter.matte({ data: decoded[i]!, width, height, channels: 3 }, { matteSize: 'model' })
+    const stable = stabilizer.push(matte, (i * 1000) / fps)!.matte
+    const expected = resizeMatte(stable.data, stable, { width, height })
+    expect(Buffer.from(written[i]!).equals(Buffer.from(expected)), `frame ${i}`).toBe(true)
+  }
 }
 
 beforeAll(async () => {
@@ -55,17 +72,30 @@ describe('matteVideo', () => {
     const result = await matteVideo(clip, out, { matter, output: 'matte', onProgress: (p) => progress.push(p.frames) })
     expect(result).toMatchObject({ frames: FRAMES, width: W, height: H, fps: 10, audio: true })
     expect(progress).toEqual(Array.from({ length: FRAMES }, (_, i) => i + 1))
-    const written = rawFrames(out, 'gray', 1)
-    const source = rawFrames(clip, 'rgb24', 3)
-    expect(written).toHaveLength(FRAMES)
-    const stabilizer = createStabilizer()
-    for (let i = 0; i < FRAMES; i++) {
-      const { matte } = await matter.matte({ data: source[i]!, width: W, height: H, channels: 3 }, { matteSize: 'model' })
-      const stable = stabilizer.push(matte, (i * 1000) / 10)!.matte
-      const expected = resizeMatte(stable.data, stable, { width: W, height: H })
-      expect(Buffer.from(written[i]!).equals(Buffer.from(expected)), `frame ${i}`).toBe(true)
-    }
+    await expectExactMattes(out)
   })
+
+  it('frames queued in the pipe while the encoder starts late are each written as they were made', async () => {
+    // The output frame and the full-size matte are written into buffers reused from frame to
+    // frame: each must be in the pipe before the next frame is made. An encoder that starts two
+    // seconds late leaves the frames waiting while the model goes on; at 800x600 a matte frame
+    // (480 KB) is more than the pipe's socket buffers hold, so part of it stays queued in Node.
+    const bin = join(dir, 'late-encoder')
+    mkdirSync(bin)
+    const real = (name: string): string => execFileSync('which', [name], { encoding: 'utf8' }).trim()
+    writeFileSync(join(bin, 'ffmpeg'), `#!/bin/sh\ncase "$*" in *pipe:0*) sleep 2 ;; esac\nexec ${real('ffmpeg')} "$@"\n`)
+    chmodSync(join(bin, 'ffmpeg'), 0o755)
+    symlinkSync(real('ffprobe'), join(bin, 'ffprobe'))
+    const big = join(dir, 'big.mp4')
+    execFileSync('ffmpeg', [
+      '-v', 'error', '-loop', '1', '-i', join(FIXTURES, 'astronaut.png'),
+      '-vf', "scale=1200:1200,crop=800:600:x='40+t*40':y=200", '-r', '10', '-frames:v', '6', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-crf', '12', big,
+    ])
+    const out = join(dir, 'late.mkv')
+    const result = await matteVideo(big, out, { matter, output: 'matte', ffmpegPath: join(bin, 'ffmpeg') })
+    expect(result.frames).toBe(6)
+    await expectExactMattes(out, big, 6, 800, 600)
+  }, 60_000)
 
   it('alpha as WebM VP9 with an alpha channel, audio carried over', async () => {
     const out = join(dir, 'alpha.webm')
