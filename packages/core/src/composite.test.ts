@@ -230,6 +230,13 @@ describe('writing into a given buffer (out)', () => {
     expect(() => cutout(image, m, {}, shared.subarray(w * h - 1, w * h * 5 - 1))).toThrow(expect.objectContaining(code))
     // Adjacent views of one buffer do not overlap.
     expect(cutout(image, m, {}, shared.subarray(w * h)).data.byteOffset).toBe(w * h)
+    // A wrong type is named, not printed element by element.
+    expect(() => cutout(image, matte, {}, new Float32Array(w * h * 4) as unknown as Uint8Array)).toThrow(/got Float32Array\.$/)
+  })
+
+  it('a malformed background is still reported as such when out is given', () => {
+    const bad = { type: 'image', image: { width: 2, height: 1 } } as unknown as Parameters<typeof composite>[2]
+    expect(() => composite(image, matte, bad, {}, new Uint8Array(w * h * 3))).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }))
   })
 })
 

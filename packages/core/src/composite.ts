@@ -54,14 +54,24 @@ function checkPair(image: RgbImage, matte: Matte): void {
   }
 }
 
-const overlaps = (a: Uint8Array, b: Uint8Array): boolean =>
-  a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength
+/**
+ * Whether two views share bytes of one buffer. Views of different `SharedArrayBuffer` objects over
+ * the same memory are not detected; inputs that are not views are left to the callers' own checks.
+ */
+const overlaps = (a: Uint8Array, b: unknown): boolean =>
+  ArrayBuffer.isView(b) &&
+  a.buffer === b.buffer &&
+  a.byteLength > 0 &&
+  b.byteLength > 0 &&
+  a.byteOffset < b.byteOffset + b.byteLength &&
+  b.byteOffset < a.byteOffset + a.byteLength
 
 /** The array a result goes into: `out` when given (checked), else a new one. */
-function outputArray(out: Uint8Array | undefined, length: number, inputs: readonly Uint8Array[]): Uint8Array {
+function outputArray(out: Uint8Array | undefined, length: number, inputs: readonly unknown[]): Uint8Array {
   if (out === undefined) return new Uint8Array(length)
   if (!(out instanceof Uint8Array) || out.length !== length) {
-    throw new MatteError('INVALID_INPUT', `out must be a Uint8Array of ${length} bytes for this image, got ${out instanceof Uint8Array ? `${out.length} bytes` : String(out)}.`)
+    const got = out instanceof Uint8Array ? `${out.length} bytes` : ArrayBuffer.isView(out) ? (out as object).constructor.name : typeof out
+    throw new MatteError('INVALID_INPUT', `out must be a Uint8Array of ${length} bytes for this image, got ${got}.`)
   }
   if (inputs.some((d) => overlaps(out, d))) {
     throw new MatteError('INVALID_INPUT', 'out must not share memory with the image, the matte or the background: pass a buffer of its own.')
@@ -79,10 +89,11 @@ const div255 = (x: number): number => (x + 128 + ((x + 128) >> 8)) >> 8
  * @param matte - its matte (`MatteResult.matte`)
  * @param options - `foreground: 'estimate'` removes the old background's tint from soft edges
  * @param out - where to write the `width * height * 4` bytes (e.g. a buffer reused from frame to
- *   frame, which spares the allocation); a new array when omitted
+ *   frame, which spares the allocation): a `Uint8Array` (for an `ImageData`, pass
+ *   `new Uint8Array(imageData.data.buffer)`); a new array when omitted
  * @returns RGBA pixels, alpha = matte
  * @throws {@link MatteError} `INVALID_INPUT` when sizes differ, or `out` has the wrong length or
- *   shares memory with an input
+ *   shares memory with an input (checked for views of the same buffer)
  * @example
  * ```ts
  * const { image, matte } = await matter.matte('portrait.jpg')
@@ -127,7 +138,7 @@ function interleaveRgba(src: Uint8Array, a: Uint8Array, out: Uint8Array, n: numb
  *   frame); a new array when omitted
  * @returns the composite, same size as the image
  * @throws {@link MatteError} `INVALID_INPUT` when sizes differ, or `out` has the wrong length or
- *   shares memory with an input
+ *   shares memory with an input (checked for views of the same buffer)
  * @example
  * ```ts
  * const { image, matte } = await matter.matte('portrait.jpg')
@@ -189,7 +200,7 @@ export function composite(image: RgbImage, matte: Matte, background: Background,
  * @returns an RGB image of the image's size
  * @throws {@link MatteError} `INVALID_INPUT` when the matte's size differs from the image's, the
  *   background's data does not match its size, or `out` has the wrong length or shares memory with
- *   an input
+ *   an input (checked for views of the same buffer)
  *
  * @example
  * ```ts

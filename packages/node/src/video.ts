@@ -178,10 +178,11 @@ async function probe(ffprobe: string, input: string, signal?: AbortSignal): Prom
  * libvpx-vp9 in its real-time mode: its default ("good", cpu-used 0) costs about 110 ms of CPU per
  * 720p frame with alpha, a third of a model run, and the encoder would take the model's cores;
  * real-time at cpu-used 8 costs about 20 ms, for files about twice as large at the same CRF.
- * No look-ahead (`-lag-in-frames 0`): in real-time mode with no alternate reference frames the
- * packets are identical without it (checked frame by frame), but its 25 buffered frames (two
- * encoders with alpha) held the first frame's write for 1.2 s while the model sat idle, and made
- * the encoder's flush at the end take 0.4-0.5 s; without them 0.45 s and 0.04 s.
+ * No look-ahead (`-lag-in-frames 0`): in real-time mode the packets came out identical without it
+ * (checked frame by frame with Debian 12's ffmpeg 5.1 and libvpx 1.12, with alpha and without;
+ * other builds may differ in size, not in correctness), but its 25 buffered frames (two encoders
+ * with alpha) held the second frame's write for 1.2 s while the model sat idle, and made the
+ * encoder's flush at the end take 0.4-0.5 s; without them 0.45 s and 0.04 s.
  */
 const VP9_FAST = ['-b:v', '0', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-lag-in-frames', '0']
 
@@ -282,13 +283,18 @@ class FrameReader {
   }
 }
 
-/** Frames kept for reuse: as many as can be in flight (model runs, the stabiliser's hold, the one written). */
+/**
+ * Frames kept for reuse. At most PIPELINE_DEPTH + 1 are alive at once (those in flight, counting
+ * the one being written, and the one the stabiliser holds back); one more is a margin.
+ */
 const FREE_FRAMES = PIPELINE_DEPTH + 2
 
 /**
- * Writes a frame to the encoder; resolves once the whole frame is in the pipe (the write's
- * callback: for a frame larger than the stream's buffer, when the encoder has taken it), so that
- * back-pressure holds and `data` may be reused. Rejects if the encoder goes away.
+ * Writes a frame to the encoder; resolves on the write's callback, once libuv has handed every
+ * byte to the kernel (for a frame larger than the socket's buffers, once the encoder has read the
+ * rest), so that back-pressure holds and `data` may be reused. Resolving on `write()` returning
+ * true would not do: below the stream's 16 KB mark it returns true while the bytes may still be
+ * queued. Rejects if the encoder goes away.
  */
 function write(stream: NodeJS.WritableStream & { destroyed?: boolean }, data: Uint8Array): Promise<void> {
   return new Promise((resolvePromise, reject) => {
