@@ -48,13 +48,18 @@ export function toImageData(rgba: Uint8Array, width: number, height: number): Im
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
-/** RGB to opaque RGBA. */
-export function opaqueRgba(rgb: RgbImage): Uint8Array {
+/**
+ * RGB to opaque RGBA.
+ *
+ * @param rgb - the pixels
+ * @param out - where to write the `width * height * 4` samples (a buffer reused from frame to
+ *   frame); a new array when omitted
+ */
+export function opaqueRgba(rgb: RgbImage, out: Uint8Array = new Uint8Array(rgb.width * rgb.height * 4)): Uint8Array {
   const n = rgb.width * rgb.height
   const src = rgb.data
-  const out = new Uint8Array(n * 4)
-  if (littleEndian) {
-    const words = new Uint32Array(out.buffer)
+  if (littleEndian && out.byteOffset % 4 === 0) {
+    const words = new Uint32Array(out.buffer, out.byteOffset, n)
     for (let i = 0, j = 0; i < n; i++, j += 3) words[i] = 0xff000000 | (src[j + 2]! << 16) | (src[j + 1]! << 8) | src[j]!
   } else {
     for (let i = 0, j = 0, k = 0; i < n; i++, j += 3, k += 4) {

@@ -188,9 +188,10 @@ function packRgb(rgba: Uint8Array, out: Uint8Array, count: number): void {
  * @param rgba - `width * height * 4` samples
  * @param count - the number of pixels
  * @param bgr - whether the samples are BGRA (swap to RGB)
+ * @param out - where to write the `count * 3` samples (a buffer reused from frame to frame); a new
+ *   array when omitted
  */
-export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, count: number, bgr = false): Uint8Array {
-  const out = new Uint8Array(count * 3)
+export function rgbaToRgb(rgba: Uint8Array | Uint8ClampedArray, count: number, bgr = false, out: Uint8Array = new Uint8Array(count * 3)): Uint8Array {
   if (!bgr) {
     packRgb(new Uint8Array(rgba.buffer, rgba.byteOffset, count * 4), out, count)
     return out
