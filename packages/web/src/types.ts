@@ -268,7 +268,9 @@ export interface ProcessTrackOptions {
    */
   readonly foreground?: 'observed' | 'estimate'
   /**
-   * Where compositing runs: `'auto'` uses WebGL2 when available and the CPU otherwise.
+   * Where compositing runs: `'auto'` uses WebGL2 on a hardware GPU and the CPU otherwise
+   * (including where WebGL2 is software-rendered, e.g. SwiftShader, on which the CPU compositor
+   * is faster); `'webgl2'` uses WebGL2 wherever it exists.
    * @defaultValue `'auto'`
    */
   readonly compositor?: 'auto' | 'webgl2' | 'cpu'

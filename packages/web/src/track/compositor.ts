@@ -44,6 +44,12 @@ export interface CompositorOptions {
   readonly foreground: 'observed' | 'estimate'
   /** Blur-fusion's first box size (the second is 6), as core's `estimateForeground`. */
   readonly fusionRadius?: number
+  /**
+   * WebGL2 only on a hardware GPU (the context's `failIfMajorPerformanceCaveat`, and the renderer's
+   * name where the browser gives it): where the GPU is emulated on the CPU (SwiftShader, llvmpipe),
+   * the CPU compositor does the same work faster.
+   */
+  readonly hardwareOnly?: boolean
 }
 
 /**

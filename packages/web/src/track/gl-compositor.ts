@@ -179,11 +179,27 @@ interface Target {
   readonly height: number
 }
 
+/** Renderers that emulate a GPU on the CPU (Chromium's SwiftShader, Mesa's llvmpipe and softpipe, Windows' Basic Render Driver). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i
+
+/**
+ * Whether a WebGL context runs on a software renderer. Chromium's SwiftShader does not trip
+ * `failIfMajorPerformanceCaveat` (checked with Debian's Chromium, `--disable-gpu`), so the unmasked
+ * renderer name is read where the browser exposes it; where it does not, the context counts as
+ * hardware.
+ */
+function isSoftwareRenderer(gl: WebGL2RenderingContext): boolean {
+  const info = gl.getExtension('WEBGL_debug_renderer_info')
+  const name: unknown = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
+  return typeof name === 'string' && SOFTWARE_RENDERER.test(name)
+}
+
 /**
  * Creates the WebGL2 compositor, or returns `undefined` when WebGL2 (or, for
- * `foreground: 'estimate'`, float render targets) is not available.
+ * `foreground: 'estimate'`, float render targets) is not available, or with `hardwareOnly` when it
+ * is software-rendered.
  *
- * @param options - foreground mode
+ * @param options - foreground mode, and whether a software renderer is refused
  * @returns the compositor, or undefined
  */
 export function createGlCompositor(options: CompositorOptions): LiveCompositor | undefined {
@@ -197,9 +213,14 @@ export function createGlCompositor(options: CompositorOptions): LiveCompositor |
     stencil: false,
     preserveDrawingBuffer: false,
     desynchronized: true,
+    failIfMajorPerformanceCaveat: options.hardwareOnly === true,
   })
   if (!context) return undefined
   const gl: WebGL2RenderingContext = context
+  if (options.hardwareOnly === true && isSoftwareRenderer(gl)) {
+    gl.getExtension('WEBGL_lose_context')?.loseContext()
+    return undefined
+  }
   const estimate = options.foreground === 'estimate'
   if (estimate && !gl.getExtension('EXT_color_buffer_float')) {
     gl.getExtension('WEBGL_lose_context')?.loseContext()
