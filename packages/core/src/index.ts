@@ -28,6 +28,8 @@ export { MATTE_RESIZE_KERNEL, QUANTIZE_KERNEL, quantizeAlpha, resizeMatte, resiz
 export type { MatteSlice } from './postprocess/alpha.js'
 export { resizeArea } from './resample/area.js'
 export { resizeBilinear } from './resample/bilinear.js'
+export { encodePng } from './png.js'
+export type { PngOptions } from './png.js'
 export { createStabilizer } from './stabilizer.js'
 export type { StabilizedFrame, Stabilizer, StabilizerMode, StabilizerOptions } from './stabilizer.js'
 export {

@@ -19,6 +19,7 @@
 
 import type { AreaAxis, LinearAxis } from '../resample/area.js'
 import type { PaddedAxis } from '../preprocess/tensor.js'
+import type { DeflateStripJob } from '../png.js'
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js'
 
 /**
@@ -74,6 +75,11 @@ export interface WasmKernels {
   interleaveRgba(rgb: Uint8Array, a: Uint8Array, out: Uint8Array, n: number): boolean
   /** `quantizeInto`'s work: `alpha` to 8-bit levels in `out` (same length). */
   quantize(alpha: Float32Array, out: Uint8Array): boolean
+  /**
+   * `deflateStripJs`'s work (packages/core/src/png.ts): one strip of a PNG's zlib stream, Up-filtered,
+   * tokenised and Huffman-coded, with its checksums; the results go into `job`.
+   */
+  deflateStrip(job: DeflateStripJob): boolean
 }
 
 /**
@@ -101,6 +107,11 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
     interleaveRgba(...args: number[]): void
     fastU8(...args: number[]): void
     quantize(...args: number[]): void
+    filterUp(...args: number[]): void
+    deflateScan(...args: number[]): number
+    deflateEmit(...args: number[]): number
+    adler32(...args: number[]): number
+    crc32(...args: number[]): number
   }
   interface WasmApi {
     Module: new (bytes: Uint8Array) => object
@@ -151,7 +162,7 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
     end(): void {
       if (this.live !== undefined && this.live.memory.buffer.byteLength > this.limit) this.live = undefined
     },
-    put(buffer: ArrayBuffer, p: number, data: Uint8Array | Int32Array | Float32Array | Float64Array): void {
+    put(buffer: ArrayBuffer, p: number, data: Uint8Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array): void {
       new Uint8Array(buffer, p, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     },
     /**
@@ -290,6 +301,47 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
         heap.put(buffer, pA, a.subarray(0, n))
         ex.interleaveRgba(pRgb, pA, pOut, n)
         out.set(new Uint8Array(buffer, pOut, n * 4))
+      })
+    },
+    deflateStrip(job) {
+      return heap.run(() => {
+        const ex = heap.begin()
+        const { rowBytes, rows, withPrev, prevByte } = job
+        const n = rows * (rowBytes + 1)
+        const pSrc = heap.reserve(job.src.length)
+        const pBuf = heap.reserve(n + 8)
+        const pHist = heap.reserve(4 * 288 * 4)
+        const pLenSym = heap.reserve(259 * 2)
+        const pRuns = heap.reserve(8 * Math.ceil(n / 8))
+        const pLit = heap.reserve(286 * 4)
+        const pRun = heap.reserve(259 * 4)
+        const pRunBits = heap.reserve(259)
+        const pState = heap.reserve(8)
+        const pCrc = heap.reserve(2048 * 4)
+        const outBytes = n + (n >> 3) + 1024 // the codes send at most 9 bits a byte; the header ~520 bytes; 8 bytes of slack
+        const pOut = heap.reserve(outBytes)
+        const buffer = heap.ready(ex)
+        heap.put(buffer, pSrc, job.src)
+        heap.put(buffer, pLenSym, job.lenSymbol)
+        heap.put(buffer, pCrc, job.crcTable)
+        ex.filterUp(withPrev ? pSrc + rowBytes : pSrc, pBuf, rowBytes, rows, withPrev ? pSrc : 0)
+        const hist = new Uint32Array(buffer, pHist, 4 * 288).fill(0)
+        const nr = ex.deflateScan(pBuf, n, prevByte, pHist, pLenSym, pRuns)
+        const codes = job.codes(hist)
+        const head = job.head(new Uint8Array(buffer, pOut, outBytes), codes)
+        heap.put(buffer, pLit, codes.lit)
+        heap.put(buffer, pRun, codes.run)
+        heap.put(buffer, pRunBits, codes.runBits)
+        const state = new Uint32Array(buffer, pState, 2)
+        state[0] = job.bits
+        state[1] = job.bitCount
+        const end = ex.deflateEmit(pBuf, n, prevByte, pLit, pRun, pRunBits, pRuns, nr, pOut + head, pState) >>> 0
+        job.bits = state[0]!
+        job.bitCount = state[1]!
+        job.adler = ex.adler32(pBuf, n, job.adler) >>> 0
+        job.crc = ex.crc32(pOut, end - pOut, job.crc, pCrc) >>> 0
+        job.lastByte = new Uint8Array(buffer, pBuf + n - 1, 1)[0]!
+        job.body = new Uint8Array(buffer, pOut, end - pOut).slice()
       })
     },
     quantize(alpha, out) {
