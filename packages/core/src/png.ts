@@ -11,7 +11,8 @@
  */
 import { MatteError } from './errors.js'
 import type { Matte, RgbaImage, RgbImage } from './image.js'
-import { wasmKernels } from './wasm/kernels.js'
+import { createWasmKernels, wasmKernelsEnabled, type WasmExports, type WasmKernels } from './wasm/kernels.js'
+import { PNG_WASM_BASE64 } from './wasm/png.generated.js'
 
 /** Match length 3..258 -> its deflate length symbol (257..285), extra bits and their value. */
 const LEN_SYMBOL = new Uint16Array(259)
@@ -156,8 +157,6 @@ export interface DeflateStripJob {
   readonly withPrev: boolean
   /** The last (filtered) byte of the stream before this strip, -1 at its start. */
   readonly prevByte: number
-  readonly lenSymbol: Uint16Array
-  readonly crcTable: Uint32Array
   /** Builds the strip's codes from its four interleaved histograms of 288 counts. */
   codes(histograms: Uint32Array): DeflateCodes
   /** Writes the bits that precede the tokens (zlib header, block header) from `out[0]`; returns the whole bytes written. */
@@ -399,6 +398,67 @@ function deflateStripJs(job: DeflateStripJob): void {
   job.lastByte = filtered[n - 1]!
 }
 
+/** The PNG module's exports (packages/core/wasm/png.ts). */
+interface PngExports extends WasmExports {
+  filterUp(src: number, dst: number, rowBytes: number, rows: number, prev: number): void
+  deflateScan(buf: number, n: number, prev: number, hist: number, lenSymbol: number, runs: number): number
+  deflateEmit(buf: number, n: number, prev: number, lit: number, run: number, runBits: number, runs: number, nr: number, out: number, state: number): number
+  adler32(buf: number, n: number, start: number): number
+  crc32(buf: number, n: number, crc: number, table: number): number
+}
+
+let png: WasmKernels | undefined | null = null
+
+/** This thread's instance of the PNG module, made on first use; `undefined` without WebAssembly (or with the kernels turned off). */
+function pngModule(): WasmKernels | undefined {
+  if (!wasmKernelsEnabled()) return undefined
+  if (png === null) png = createWasmKernels(PNG_WASM_BASE64)
+  return png
+}
+
+/** {@link deflateStripJs}'s work in WebAssembly; false (nothing done) when the memory cannot hold the strip. */
+function deflateStripWasm(module: WasmKernels, job: DeflateStripJob): boolean {
+  return module.call((exports, heap) => {
+    const ex = exports as PngExports
+    const { rowBytes, rows, withPrev, prevByte } = job
+    const n = rows * (rowBytes + 1)
+    const pSrc = heap.reserve(job.src.length)
+    const pBuf = heap.reserve(n + 8)
+    const pHist = heap.reserve(4 * 288 * 4)
+    const pLenSym = heap.reserve(259 * 2)
+    const pRuns = heap.reserve(8 * Math.ceil(n / 8))
+    const pLit = heap.reserve(286 * 4)
+    const pRun = heap.reserve(259 * 4)
+    const pRunBits = heap.reserve(259)
+    const pState = heap.reserve(8)
+    const pCrc = heap.reserve(2048 * 4)
+    const outBytes = n + (n >> 3) + 1024 // at most 9 bits a byte, a header of ~520 bytes, 8 bytes of slack
+    const pOut = heap.reserve(outBytes)
+    const buffer = heap.ready(ex)
+    heap.put(buffer, pSrc, job.src)
+    heap.put(buffer, pLenSym, LEN_SYMBOL)
+    heap.put(buffer, pCrc, CRC_TABLE)
+    ex.filterUp(withPrev ? pSrc + rowBytes : pSrc, pBuf, rowBytes, rows, withPrev ? pSrc : 0)
+    const hist = new Uint32Array(buffer, pHist, 4 * 288).fill(0)
+    const nr = ex.deflateScan(pBuf, n, prevByte, pHist, pLenSym, pRuns)
+    const codes = job.codes(hist)
+    const head = job.head(new Uint8Array(buffer, pOut, outBytes), codes)
+    heap.put(buffer, pLit, codes.lit)
+    heap.put(buffer, pRun, codes.run)
+    heap.put(buffer, pRunBits, codes.runBits)
+    const state = new Uint32Array(buffer, pState, 2)
+    state[0] = job.bits
+    state[1] = job.bitCount
+    const end = ex.deflateEmit(pBuf, n, prevByte, pLit, pRun, pRunBits, pRuns, nr, pOut + head, pState) >>> 0
+    job.bits = state[0]!
+    job.bitCount = state[1]!
+    job.adler = ex.adler32(pBuf, n, job.adler) >>> 0
+    job.crc = ex.crc32(pOut, end - pOut, job.crc, pCrc) >>> 0
+    job.lastByte = new Uint8Array(buffer, pBuf + n - 1, 1)[0]!
+    job.body = new Uint8Array(buffer, pOut, end - pOut).slice()
+  })
+}
+
 /** Options of {@link encodePng}. */
 export interface PngOptions {
   /**
@@ -437,7 +497,7 @@ export function encodePng(image: Matte | RgbImage | RgbaImage, options: PngOptio
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length)
   const rowBytes = width * channels
   const stripRows = Math.max(1, Math.floor(STRIP_BYTES / (rowBytes + 1)))
-  const kernels = options.wasm === false ? undefined : wasmKernels()
+  const module = options.wasm === false ? undefined : pngModule()
   const idatCrc = crc32(new Uint8Array([73, 68, 65, 84])) // "IDAT"
   const chunks: Uint8Array[] = []
   // Carried from strip to strip: the pending bits, the checksum, the last filtered byte.
@@ -451,8 +511,6 @@ export function encodePng(image: Matte | RgbImage | RgbaImage, options: PngOptio
       rows,
       withPrev: y > 0,
       prevByte: carry.lastByte,
-      lenSymbol: LEN_SYMBOL,
-      crcTable: CRC_TABLE,
       codes: (hist) => buildCodes(hist, final),
       head(out, c) {
         let pos = 0
@@ -471,7 +529,7 @@ export function encodePng(image: Matte | RgbImage | RgbaImage, options: PngOptio
       lastByte: -1,
       body: new Uint8Array(0),
     }
-    if (kernels === undefined || !kernels.deflateStrip(job)) deflateStripJs(job)
+    if (module === undefined || !deflateStripWasm(module, job)) deflateStripJs(job)
     let tail = new Uint8Array(0)
     if (final) {
       // The last byte's pending bits, and the stream's Adler-32.

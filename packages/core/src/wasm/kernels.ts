@@ -19,7 +19,6 @@
 
 import type { AreaAxis, LinearAxis } from '../resample/area.js'
 import type { PaddedAxis } from '../preprocess/tensor.js'
-import type { DeflateStripJob } from '../png.js'
 import { KERNELS_WASM_BASE64 } from './kernels.generated.js'
 
 /**
@@ -76,15 +75,33 @@ export interface WasmKernels {
   /** `quantizeInto`'s work: `alpha` to 8-bit levels in `out` (same length). */
   quantize(alpha: Float32Array, out: Uint8Array): boolean
   /**
-   * `deflateStripJs`'s work (packages/core/src/png.ts): one strip of a PNG's zlib stream, Up-filtered,
-   * tokenised and Huffman-coded, with its checksums; the results go into `job`.
+   * Runs `work` on this instance: `exports` are the module's, `heap` lays out memory for one call as
+   * the kernels above do. For modules other than the kernels' (the PNG encoder's); false, as for the
+   * kernels, when the memory cannot hold the call's data.
    */
-  deflateStrip(job: DeflateStripJob): boolean
+  call(work: (exports: WasmExports, heap: WasmHeap) => void): boolean
+}
+
+/** A module's exports, as {@link WasmKernels.call} hands them over. */
+export interface WasmExports {
+  readonly memory: { readonly buffer: ArrayBuffer }
+  readonly [name: string]: unknown
+}
+
+/** Memory for one call of {@link WasmKernels.call}: reserve the regions, then `ready`, then fill them. */
+export interface WasmHeap {
+  /** Reserves `length` bytes (8-byte aligned); returns their offset. */
+  reserve(length: number): number
+  /** Grows the memory to hold what was reserved; returns its buffer. Throws a RangeError past the limit. */
+  ready(exports: WasmExports): ArrayBuffer
+  /** Copies `data` into the buffer at offset `p`. */
+  put(buffer: ArrayBuffer, p: number, data: Uint8Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array): void
 }
 
 /**
  * Instantiates the kernels from their base64 binary, or returns `undefined` where WebAssembly is
- * unavailable or refused. Self-contained (it uses nothing outside its own body but language
+ * unavailable or refused. Given another of core's modules (the PNG encoder's), only `call` is of
+ * use. Self-contained (it uses nothing outside its own body but language
  * globals), because the worker kernels of `@mattekit/node` ship its source as text.
  *
  * Memory: each call lays out its inputs from the module's heap base and grows the memory as
@@ -303,46 +320,8 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
         out.set(new Uint8Array(buffer, pOut, n * 4))
       })
     },
-    deflateStrip(job) {
-      return heap.run(() => {
-        const ex = heap.begin()
-        const { rowBytes, rows, withPrev, prevByte } = job
-        const n = rows * (rowBytes + 1)
-        const pSrc = heap.reserve(job.src.length)
-        const pBuf = heap.reserve(n + 8)
-        const pHist = heap.reserve(4 * 288 * 4)
-        const pLenSym = heap.reserve(259 * 2)
-        const pRuns = heap.reserve(8 * Math.ceil(n / 8))
-        const pLit = heap.reserve(286 * 4)
-        const pRun = heap.reserve(259 * 4)
-        const pRunBits = heap.reserve(259)
-        const pState = heap.reserve(8)
-        const pCrc = heap.reserve(2048 * 4)
-        const outBytes = n + (n >> 3) + 1024 // the codes send at most 9 bits a byte; the header ~520 bytes; 8 bytes of slack
-        const pOut = heap.reserve(outBytes)
-        const buffer = heap.ready(ex)
-        heap.put(buffer, pSrc, job.src)
-        heap.put(buffer, pLenSym, job.lenSymbol)
-        heap.put(buffer, pCrc, job.crcTable)
-        ex.filterUp(withPrev ? pSrc + rowBytes : pSrc, pBuf, rowBytes, rows, withPrev ? pSrc : 0)
-        const hist = new Uint32Array(buffer, pHist, 4 * 288).fill(0)
-        const nr = ex.deflateScan(pBuf, n, prevByte, pHist, pLenSym, pRuns)
-        const codes = job.codes(hist)
-        const head = job.head(new Uint8Array(buffer, pOut, outBytes), codes)
-        heap.put(buffer, pLit, codes.lit)
-        heap.put(buffer, pRun, codes.run)
-        heap.put(buffer, pRunBits, codes.runBits)
-        const state = new Uint32Array(buffer, pState, 2)
-        state[0] = job.bits
-        state[1] = job.bitCount
-        const end = ex.deflateEmit(pBuf, n, prevByte, pLit, pRun, pRunBits, pRuns, nr, pOut + head, pState) >>> 0
-        job.bits = state[0]!
-        job.bitCount = state[1]!
-        job.adler = ex.adler32(pBuf, n, job.adler) >>> 0
-        job.crc = ex.crc32(pOut, end - pOut, job.crc, pCrc) >>> 0
-        job.lastByte = new Uint8Array(buffer, pBuf + n - 1, 1)[0]!
-        job.body = new Uint8Array(buffer, pOut, end - pOut).slice()
-      })
+    call(work) {
+      return heap.run(() => work(heap.begin() as unknown as WasmExports, heap as unknown as WasmHeap))
     },
     quantize(alpha, out) {
       return heap.run(() => {
@@ -372,6 +351,15 @@ export function wasmKernels(): WasmKernels | undefined {
   if (!enabled) return undefined
   if (kernels === null) kernels = createWasmKernels(KERNELS_WASM_BASE64)
   return kernels
+}
+
+/**
+ * Whether WebAssembly kernels are on for this thread (see {@link useWasmKernels}).
+ *
+ * @internal
+ */
+export function wasmKernelsEnabled(): boolean {
+  return enabled
 }
 
 /**
