@@ -23,7 +23,7 @@ import { decodeImage } from './image-io.js'
 export interface EncodePngOptions {
   /**
    * A zlib level, 0-9, to encode through libvips (sharp) instead of MatteKit's own encoder: higher
-   * is smaller and slower. Leave it out for the default, core's {@link @mattekit/core#encodePng}:
+   * is smaller and slower. Leave it out for the default, core's {@link @mattekit/core!encodePng}:
    * PNG's Up filter with run-length and Huffman deflate, 2-3x faster than libvips at level 1 (its
    * fastest useful setting) on mattes, and its files are about half the size. The pixels are the
    * same either way.
