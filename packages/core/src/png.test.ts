@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { adler32, canonicalCodes, crc32, encodePng, limitedCodeLengths } from './png.js'
+import { adler32, crc32 } from './png-chunks.js'
+import { canonicalCodes, encodePng, limitedCodeLengths } from './png.js'
 import { mulberry32, randomBytes } from './testing/prng.js'
 import { useWasmKernels } from './wasm/kernels.js'
 

@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { MatteError } from './errors.js'
+import { adler32, crc32, crcTable, pngChunk, pngStart } from './png-chunks.js'
 import type { Matte, RgbaImage, RgbImage } from './image.js'
 import { createWasmKernels, wasmKernelsEnabled, type WasmExports, type WasmKernels } from './wasm/kernels.js'
 import { PNG_WASM_BASE64 } from './wasm/png.generated.js'
@@ -33,23 +34,6 @@ const LEN_EXTRA = new Uint16Array(259)
 
 /** The order in which a dynamic block lists its code-length code's lengths (RFC 1951, 3.2.7). */
 const CODE_LENGTH_ORDER = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
-
-/** PNG's CRC-32 table, sliced by 8 (8 x 256). */
-const CRC_TABLE = new Uint32Array(2048)
-{
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    CRC_TABLE[n] = c
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = CRC_TABLE[n]!
-    for (let k = 1; k < 8; k++) {
-      c = CRC_TABLE[c & 255]! ^ (c >>> 8)
-      CRC_TABLE[k * 256 + n] = c
-    }
-  }
-}
 
 /** Uncompressed bytes (filter bytes included) per strip: one deflate block, one IDAT chunk each. */
 const STRIP_BYTES = 1 << 20
@@ -348,37 +332,6 @@ function deflateEmit(buf: Uint8Array, n: number, prev: number, codes: DeflateCod
   return pos
 }
 
-/**
- * Adler-32 (zlib's checksum) of `data` from `start` (1 for a new stream).
- *
- * @internal
- */
-export function adler32(data: Uint8Array, start = 1): number {
-  let a = start & 0xffff
-  let b = start >>> 16
-  for (let i = 0; i < data.length; ) {
-    const end = Math.min(data.length, i + 5552)
-    for (; i < end; i++) {
-      a += data[i]!
-      b += a
-    }
-    a %= 65521
-    b %= 65521
-  }
-  return ((b << 16) | a) >>> 0
-}
-
-/**
- * CRC-32 (PNG's) of `data`, continuing from `crc` (0 for a new one).
- *
- * @internal
- */
-export function crc32(data: Uint8Array, crc = 0): number {
-  let c = ~crc
-  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 255]! ^ (c >>> 8)
-  return ~c >>> 0
-}
-
 /** One strip with the JavaScript twins (the WebAssembly kernels' `deflateStrip` does the same). */
 function deflateStripJs(job: DeflateStripJob): void {
   const { src, rowBytes, rows, withPrev } = job
@@ -437,7 +390,7 @@ function deflateStripWasm(module: WasmKernels, job: DeflateStripJob): boolean {
     const buffer = heap.ready(ex)
     heap.put(buffer, pSrc, job.src)
     heap.put(buffer, pLenSym, LEN_SYMBOL)
-    heap.put(buffer, pCrc, CRC_TABLE)
+    heap.put(buffer, pCrc, crcTable())
     ex.filterUp(withPrev ? pSrc + rowBytes : pSrc, pBuf, rowBytes, rows, withPrev ? pSrc : 0)
     const hist = new Uint32Array(buffer, pHist, 4 * 288).fill(0)
     const nr = ex.deflateScan(pBuf, n, prevByte, pHist, pLenSym, pRuns)
@@ -548,13 +501,7 @@ export function encodePng(image: Matte | RgbImage | RgbaImage, options: PngOptio
     chunks.push(c)
     carry = job
   }
-  const ihdr = new Uint8Array(13)
-  const view = new DataView(ihdr.buffer)
-  view.setUint32(0, width)
-  view.setUint32(4, height)
-  ihdr[8] = 8
-  ihdr[9] = channels === 1 ? 0 : channels === 3 ? 2 : 6
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunkOf('IHDR', ihdr), ...chunks, chunkOf('IEND', new Uint8Array(0))]
+  const parts = [pngStart(width, height, channels), ...chunks, pngChunk('IEND', new Uint8Array(0))]
   const png = new Uint8Array(parts.reduce((sum, c) => sum + c.length, 0))
   let at = 0
   for (const c of parts) {
@@ -564,13 +511,3 @@ export function encodePng(image: Matte | RgbImage | RgbaImage, options: PngOptio
   return png
 }
 
-/** A PNG chunk: length, type, data, CRC-32 of type and data. */
-function chunkOf(type: string, data: Uint8Array): Uint8Array {
-  const c = new Uint8Array(12 + data.length)
-  const v = new DataView(c.buffer)
-  v.setUint32(0, data.length)
-  for (let i = 0; i < 4; i++) c[4 + i] = type.charCodeAt(i)
-  c.set(data, 8)
-  v.setUint32(8 + data.length, crc32(c.subarray(4, 8 + data.length)))
-  return c
-}
