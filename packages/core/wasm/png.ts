@@ -2,7 +2,7 @@
 // (scripts/build-wasm.ts) into packages/core/src/wasm/png.generated.ts (git-ignored). A module of
 // its own, apart from the resampling kernels, so that bundles without PNG encoding (the browser's)
 // do not carry it. Pointers are byte offsets into the module's memory, laid out by the caller
-// (`deflateStrip` in packages/core/src/wasm/kernels.ts).
+// (`deflateStripWasm` in packages/core/src/png.ts).
 
 // Twins of `filterUp`, `deflateScan`, `deflateEmit`, `adler32` and `crc32` (packages/core/src/png.ts),
 // byte for byte. PNG's Up filter, 16 bytes per SIMD step: `rows` rows of `rowBytes`

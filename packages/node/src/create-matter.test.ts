@@ -109,7 +109,7 @@ describe('outputs', () => {
     expect(Buffer.from(back.data)).toEqual(Buffer.from(matte.data))
   })
 
-  it('encodePng: MatteKit\'s encoder and libvips (compressionLevel) both give files libpng reads back exactly, in 1, 3 and 4 channels', async () => {
+  it('encodePng: MatteKit\'s encoder and libvips (compressionLevel) both give files libspng (sharp) reads back exactly, in 1, 3 and 4 channels', async () => {
     const result = await matter.matte(variant('rgb-300x200-444.jpg'))
     const images = [result.matte, result.image, cutout(result.image, result.matte)]
     for (const image of images) {

@@ -26,7 +26,8 @@ export interface EncodePngOptions {
    * is smaller and slower. Leave it out for the default, core's {@link @mattekit/core!encodePng}:
    * PNG's Up filter with run-length and Huffman deflate, 2-3x faster than libvips at level 1 (its
    * fastest useful setting) on mattes, and its files are about half the size. The pixels are the
-   * same either way.
+   * same either way. MatteKit's encoder runs on the calling thread (about 4.5 ms for a 1080p matte);
+   * libvips runs on libuv's thread pool.
    */
   readonly compressionLevel?: number
 }

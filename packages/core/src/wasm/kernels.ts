@@ -124,11 +124,6 @@ export function createWasmKernels(base64: string, maxBytes = Infinity): WasmKern
     interleaveRgba(...args: number[]): void
     fastU8(...args: number[]): void
     quantize(...args: number[]): void
-    filterUp(...args: number[]): void
-    deflateScan(...args: number[]): number
-    deflateEmit(...args: number[]): number
-    adler32(...args: number[]): number
-    crc32(...args: number[]): number
   }
   interface WasmApi {
     Module: new (bytes: Uint8Array) => object
