@@ -3,14 +3,7 @@
  * The `mattekit` binary. SIGINT/SIGTERM abort the run: the image in progress is dropped, its
  * temp file removed, and the process exits non-zero.
  */
-import sharp from 'sharp'
 import { main } from './cli/main.js'
-
-// The CLI uses sharp only to decode (JPEG, PNG and WebP readers are sequential), where libvips'
-// second worker thread has nothing to do but hand-offs: one thread decodes a 512x512 JPEG 0.3-0.4
-// ms faster and a 1080p one 0.6-1 ms faster (60 alternating decodes each, docs/performance.md).
-// Images still decode in parallel with one another, each on its own thread.
-sharp.concurrency(1)
 
 const controller = new AbortController()
 let signals = 0
